@@ -1,0 +1,349 @@
+#include "compiler/codegen.h"
+
+#include <algorithm>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "compiler/status_macros.h"
+#include "vm/opcodes.h"
+
+namespace eta::compiler {
+namespace {
+
+using vm::kOpcodeInfo;
+using vm::Opcode;
+
+// ConstantPool interns literals into the module's constant table.
+class ConstantPool {
+ public:
+  explicit ConstantPool(eta::module::Module* out) : out_(out) {}
+
+  uint32_t Add(const Datum* d) {
+    eta::module::Constant c;
+    switch (d->kind) {
+      case Datum::Kind::kNil: c.set_nil(true); break;
+      case Datum::Kind::kBool: c.set_boolean(d->boolean); break;
+      case Datum::Kind::kInteger: c.set_integer(d->integer); break;
+      case Datum::Kind::kReal: c.set_real(d->real); break;
+      case Datum::Kind::kChar: c.set_character(d->character); break;
+      case Datum::Kind::kString: c.set_string(d->text); break;
+      case Datum::Kind::kSymbol: c.set_symbol(d->text); break;
+      case Datum::Kind::kBytevector:
+        c.set_bytevector(std::string(d->bytes.begin(), d->bytes.end()));
+        break;
+      case Datum::Kind::kPair: {
+        // Iterative over the spine: build from the tail.
+        std::vector<const Datum*> spine;
+        const Datum* p = d;
+        while (p->kind == Datum::Kind::kPair) {
+          spine.push_back(p);
+          p = p->cdr.get();
+        }
+        uint32_t tail = Add(p);
+        for (size_t i = spine.size(); i > 0; --i) {
+          uint32_t car = Add(spine[i - 1]->car.get());
+          eta::module::Constant cell;
+          cell.mutable_pair()->set_car(car);
+          cell.mutable_pair()->set_cdr(tail);
+          tail = Push(cell);
+        }
+        return tail;
+      }
+      case Datum::Kind::kVector: {
+        std::vector<uint32_t> indices;
+        for (const auto& item : d->items) indices.push_back(Add(item.get()));
+        for (uint32_t i : indices) c.mutable_vector()->add_index(i);
+        break;
+      }
+    }
+    if (d->kind != Datum::Kind::kPair && d->kind != Datum::Kind::kVector &&
+        d->kind != Datum::Kind::kString) {
+      // Atoms are shared (strings are mutable, so each literal is its own).
+      std::string key = c.SerializeAsString();
+      auto it = atoms_.find(key);
+      if (it != atoms_.end()) return it->second;
+      uint32_t index = Push(c);
+      atoms_[key] = index;
+      return index;
+    }
+    return Push(c);
+  }
+
+  uint32_t AddUnspecified() {
+    eta::module::Constant c;
+    c.set_unspecified(true);
+    return Push(c);
+  }
+
+ private:
+  uint32_t Push(const eta::module::Constant& c) {
+    *out_->add_constants() = c;
+    return static_cast<uint32_t>(out_->constants_size() - 1);
+  }
+  eta::module::Module* out_;
+  absl::flat_hash_map<std::string, uint32_t> atoms_;
+};
+
+// FunctionEmitter generates one lambda's code.
+class FunctionEmitter {
+ public:
+  FunctionEmitter(Lambda* lambda, ConstantPool* constants,
+                  eta::module::Function* out)
+      : lambda_(lambda), constants_(constants), out_(out) {}
+
+  absl::Status Run() {
+    out_->set_name(lambda_->name);
+    out_->set_required(lambda_->required);
+    out_->set_rest(lambda_->rest);
+    // Box the parameters that closures share and assign.
+    for (uint32_t i = 0; i < lambda_->required + (lambda_->rest ? 1 : 0); ++i) {
+      if (lambda_->vars[i]->Boxed()) Emit(Opcode::kBOX_LOCAL, {i});
+    }
+    ETA_RETURN_IF_ERROR(Compile(lambda_->body.get(), true));
+    out_->set_frame_size(static_cast<uint32_t>(lambda_->vars.size()));
+    out_->set_max_stack(static_cast<uint32_t>(max_depth_));
+    for (Var* v : lambda_->free) {
+      auto* c = out_->add_captures();
+      if (v->owner == lambda_->parent) {
+        c->set_from_local(true);
+        c->set_index(v->slot);
+      } else {
+        c->set_from_local(false);
+        c->set_index(FreeIndex(lambda_->parent, v));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  static uint32_t FreeIndex(Lambda* l, Var* v) {
+    auto it = std::find(l->free.begin(), l->free.end(), v);
+    return static_cast<uint32_t>(it - l->free.begin());
+  }
+
+  // NeedsFreshBox: the variable may be captured before its init runs.
+  static bool NeedsFreshBox(const Var* v) { return v->checked || v->self_lambda; }
+
+  uint32_t Pc() const { return static_cast<uint32_t>(out_->code_size()); }
+
+  void Emit(Opcode op, std::initializer_list<uint32_t> operands = {}) {
+    const auto& info = kOpcodeInfo[static_cast<int>(op)];
+    out_->add_code(static_cast<uint32_t>(op));
+    for (uint32_t a : operands) out_->add_code(a);
+    int pops = info.pops < 0 ? static_cast<int>(*operands.begin()) + 1 : info.pops;
+    depth_ += info.pushes - pops;
+    max_depth_ = std::max(max_depth_, depth_ + pops);
+    max_depth_ = std::max(max_depth_, depth_);
+  }
+
+  void Mark(const SourceLocation& at) {
+    if (at.line == 0) return;
+    if (out_->source_map_size() > 0) {
+      auto* last = out_->mutable_source_map(out_->source_map_size() - 1);
+      if (last->line() == at.line && last->column() == at.column) return;
+      if (last->pc() == Pc()) {
+        last->set_line(at.line);
+        last->set_column(at.column);
+        return;
+      }
+    }
+    auto* p = out_->add_source_map();
+    p->set_pc(Pc());
+    p->set_line(at.line);
+    p->set_column(at.column);
+  }
+
+  // EmitJump emits a jump with a placeholder offset; returns its position.
+  uint32_t EmitJump(Opcode op) {
+    Emit(op, {0});
+    return Pc() - 1;
+  }
+  void Patch(uint32_t operand_at) {
+    int32_t offset = static_cast<int32_t>(Pc()) - static_cast<int32_t>(operand_at + 1);
+    out_->set_code(operand_at, static_cast<uint32_t>(offset));
+  }
+
+  void EmitReference(Var* v, const SourceLocation& at) {
+    if (v->self_lambda == lambda_ && !v->set_explicitly) {
+      Emit(Opcode::kSELF);
+      return;
+    }
+    if (v->owner == lambda_) {
+      if (v->Boxed()) {
+        Mark(at);
+        Emit(Opcode::kLOCAL_BOX_REF, {v->slot});
+      } else if (v->checked) {
+        Mark(at);
+        Emit(Opcode::kLOCAL_REF_CHECKED, {v->slot});
+      } else {
+        Emit(Opcode::kLOCAL_REF, {v->slot});
+      }
+      return;
+    }
+    uint32_t index = FreeIndex(lambda_, v);
+    if (v->Boxed()) {
+      Mark(at);
+      Emit(Opcode::kCAPTURED_BOX_REF, {index});
+    } else {
+      Emit(Opcode::kCAPTURED_REF, {index});
+    }
+  }
+
+  absl::Status Compile(Node* n, bool tail) {
+    switch (n->kind) {
+      case Node::Kind::kConstant:
+        EmitConstant(n->datum.get());
+        break;
+      case Node::Kind::kLocalRef:
+        EmitReference(n->var, n->location);
+        break;
+      case Node::Kind::kLocalSet:
+      case Node::Kind::kLocalInit: {
+        ETA_RETURN_IF_ERROR(Compile(n->children[0].get(), false));
+        Var* v = n->var;
+        bool init = n->kind == Node::Kind::kLocalInit;
+        if (v->owner == lambda_) {
+          if (v->Boxed() && init && !NeedsFreshBox(v)) {
+            Emit(Opcode::kMAKE_BOX);
+            Emit(Opcode::kLOCAL_SET, {v->slot});
+          } else if (v->Boxed()) {
+            Emit(Opcode::kLOCAL_BOX_SET, {v->slot});
+          } else {
+            Emit(Opcode::kLOCAL_SET, {v->slot});
+          }
+        } else {
+          Emit(Opcode::kCAPTURED_BOX_SET, {FreeIndex(lambda_, v)});
+        }
+        Emit(Opcode::kUNSPECIFIED);
+        break;
+      }
+      case Node::Kind::kGlobalRef:
+        Mark(n->location);
+        Emit(Opcode::kGLOBAL_REF, {n->global});
+        break;
+      case Node::Kind::kGlobalSet:
+      case Node::Kind::kGlobalDefine:
+        ETA_RETURN_IF_ERROR(Compile(n->children[0].get(), false));
+        Mark(n->location);
+        Emit(n->kind == Node::Kind::kGlobalSet ? Opcode::kGLOBAL_SET : Opcode::kGLOBAL_DEFINE,
+             {n->global});
+        Emit(Opcode::kUNSPECIFIED);
+        break;
+      case Node::Kind::kIf: {
+        ETA_RETURN_IF_ERROR(Compile(n->children[0].get(), false));
+        uint32_t to_else = EmitJump(Opcode::kJUMP_IF_FALSE);
+        int depth = depth_;
+        ETA_RETURN_IF_ERROR(Compile(n->children[1].get(), tail));
+        uint32_t to_end = EmitJump(Opcode::kJUMP);
+        Patch(to_else);
+        depth_ = depth;
+        ETA_RETURN_IF_ERROR(Compile(n->children[2].get(), tail));
+        Patch(to_end);
+        break;
+      }
+      case Node::Kind::kSequence:
+        // letrec-style variables get fresh boxes before any init runs, as
+        // closures made by the inits may capture them.
+        for (auto& child : n->children) {
+          if (child->kind == Node::Kind::kLocalInit && child->var->owner == lambda_ &&
+              child->var->Boxed() && NeedsFreshBox(child->var)) {
+            Emit(Opcode::kFRESH_BOX, {child->var->slot});
+          }
+        }
+        for (size_t i = 0; i < n->children.size(); ++i) {
+          bool last = i + 1 == n->children.size();
+          ETA_RETURN_IF_ERROR(Compile(n->children[i].get(), tail && last));
+          if (!last) Emit(Opcode::kPOP);
+        }
+        return absl::OkStatus();
+      case Node::Kind::kLambda:
+        Emit(Opcode::kMAKE_CLOSURE, {n->lambda->function_index});
+        break;
+      case Node::Kind::kSelf:
+        Emit(Opcode::kSELF);
+        break;
+      case Node::Kind::kCall: {
+        for (auto& child : n->children) {
+          ETA_RETURN_IF_ERROR(Compile(child.get(), false));
+        }
+        uint32_t argc = static_cast<uint32_t>(n->children.size() - 1);
+        Mark(n->location);
+        if (tail) {
+          Emit(Opcode::kTAIL_CALL, {argc});
+          // A continuable raise in tail position returns here.
+          Emit(Opcode::kRETURN);
+          depth_ += 1;
+          return absl::OkStatus();
+        }
+        Emit(Opcode::kCALL, {argc});
+        return absl::OkStatus();
+      }
+      case Node::Kind::kPrimitive: {
+        for (auto& child : n->children) {
+          ETA_RETURN_IF_ERROR(Compile(child.get(), false));
+        }
+        Mark(n->location);
+        auto op = static_cast<Opcode>(n->opcode);
+        if (op == Opcode::kADD_IMM) {
+          Emit(op, {static_cast<uint32_t>(n->immediate)});
+        } else {
+          Emit(op);
+        }
+        break;
+      }
+    }
+    if (tail) Emit(Opcode::kRETURN), depth_ += 1;
+    return absl::OkStatus();
+  }
+
+  void EmitConstant(const Datum* d) {
+    if (!d) {
+      Emit(Opcode::kUNSPECIFIED);
+      return;
+    }
+    switch (d->kind) {
+      case Datum::Kind::kNil: Emit(Opcode::kNIL); return;
+      case Datum::Kind::kBool: Emit(d->boolean ? Opcode::kTRUE : Opcode::kFALSE); return;
+      case Datum::Kind::kInteger:
+        if (d->integer >= INT32_MIN && d->integer <= INT32_MAX) {
+          Emit(Opcode::kFIXNUM, {static_cast<uint32_t>(static_cast<int32_t>(d->integer))});
+          return;
+        }
+        break;
+      default:
+        break;
+    }
+    Emit(Opcode::kCONST, {constants_->Add(d)});
+  }
+
+  Lambda* lambda_;
+  ConstantPool* constants_;
+  eta::module::Function* out_;
+  int depth_ = 0;
+  int max_depth_ = 0;
+};
+
+}  // namespace
+
+absl::Status GenerateModule(const ModuleScope& scope,
+                            const std::vector<std::unique_ptr<Lambda>>& lambdas,
+                            eta::module::Module* out) {
+  for (const GlobalKey& key : scope.globals) {
+    auto* g = out->add_globals();
+    g->set_name(key.name);
+    g->set_module(key.module);
+    g->set_export_name(key.name);
+  }
+  for (size_t i = 0; i < lambdas.size(); ++i) {
+    lambdas[i]->function_index = static_cast<uint32_t>(i);
+  }
+  ConstantPool constants(out);
+  for (const auto& lambda : lambdas) {
+    auto* fn = out->add_functions();
+    FunctionEmitter emitter(lambda.get(), &constants, fn);
+    ETA_RETURN_IF_ERROR(emitter.Run());
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace eta::compiler

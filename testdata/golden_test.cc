@@ -1,0 +1,530 @@
+// Golden-file runner for the language test suite: every testdata/**/*.eta
+// file is one test, run in three modes (source, compiled, GC stress), and
+// checked against the expectation comments written inside it (README.md).
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+extern char** environ;
+
+namespace eta::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::chrono::seconds kRunTimeout{30};
+
+// Expectations is what one test file asks for.
+struct Expectations {
+  std::vector<std::string> stdout_lines;       // `; expect: TEXT`
+  std::optional<std::string> runtime_error;    // `; expect-error: TEXT`
+  std::optional<std::string> compile_kind;     // `; expect-error-kind: KIND`
+  std::optional<std::string> error_at;         // `; expect-error-at: L:C`
+  std::optional<int> exit_status;              // `; expect-exit: N`
+  std::vector<std::string> stderr_fragments;   // `; expect-stderr: TEXT`
+  std::vector<std::string> args;               // `; args: a b c`
+  bool slow = false;                           // `; slow`
+  bool not_a_test = false;                     // `; not-a-test`
+
+  bool ExpectsCompileError() const { return compile_kind.has_value(); }
+  bool ExpectsAnyError() const {
+    return compile_kind.has_value() || runtime_error.has_value();
+  }
+  int ExpectedExit() const {
+    if (exit_status) return *exit_status;
+    return ExpectsAnyError() ? 1 : 0;
+  }
+};
+
+std::string ReadFileOrDie(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::cerr << "golden_test: cannot read " << path << "\n";
+    std::exit(2);
+  }
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+std::vector<std::string> SplitLines(std::string_view text) {
+  std::vector<std::string> lines;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string line(text.substr(start, end - start));
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    lines.push_back(std::move(line));
+    start = end + 1;
+  }
+  return lines;
+}
+
+std::vector<std::string> SplitWords(std::string_view text) {
+  std::vector<std::string> words;
+  std::istringstream in{std::string(text)};
+  std::string word;
+  while (in >> word) words.push_back(word);
+  return words;
+}
+
+// DirectiveValue returns the text after `; NAME:` (one optional space
+// dropped) when `line` carries that directive anywhere, so expectations can
+// sit at the end of a code line too.
+std::optional<std::string> DirectiveValue(std::string_view line,
+                                          std::string_view name) {
+  std::string marker = "; " + std::string(name) + ":";
+  size_t at = line.find(marker);
+  if (at == std::string_view::npos) return std::nullopt;
+  std::string_view rest = line.substr(at + marker.size());
+  if (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
+  return std::string(rest);
+}
+
+std::string Trim(std::string_view text) {
+  size_t begin = text.find_first_not_of(" \t");
+  if (begin == std::string_view::npos) return "";
+  size_t end = text.find_last_not_of(" \t");
+  return std::string(text.substr(begin, end - begin + 1));
+}
+
+Expectations ParseExpectations(const std::string& source) {
+  Expectations expect;
+  std::vector<std::string> lines = SplitLines(source);
+  if (!lines.empty() && Trim(lines[0]) == "; not-a-test") {
+    expect.not_a_test = true;
+  }
+  for (const std::string& line : lines) {
+    if (Trim(line) == "; slow") expect.slow = true;
+    // Longer directive names first: "expect-error-kind" also contains
+    // "expect-error" only after a '-', so exact markers cannot collide,
+    // but keep the order obvious anyway.
+    if (auto v = DirectiveValue(line, "expect-error-kind")) {
+      expect.compile_kind = Trim(*v);
+    } else if (auto v = DirectiveValue(line, "expect-error-at")) {
+      expect.error_at = Trim(*v);
+    } else if (auto v = DirectiveValue(line, "expect-error")) {
+      expect.runtime_error = *v;
+    } else if (auto v = DirectiveValue(line, "expect-exit")) {
+      expect.exit_status = std::atoi(v->c_str());
+    } else if (auto v = DirectiveValue(line, "expect-stderr")) {
+      expect.stderr_fragments.push_back(*v);
+    } else if (auto v = DirectiveValue(line, "expect")) {
+      expect.stdout_lines.push_back(*v);
+    } else if (line.rfind("; args:", 0) == 0) {
+      expect.args = SplitWords(line.substr(strlen("; args:")));
+    }
+  }
+  return expect;
+}
+
+// RunResult is what one child process did.
+struct RunResult {
+  std::vector<std::string> command;
+  std::string stdout_text;
+  std::string stderr_text;
+  int exit_status = -1;  // 128+n after signal n
+  bool timed_out = false;
+  std::string spawn_error;
+};
+
+std::string CommandLine(const std::vector<std::string>& command) {
+  std::string text;
+  for (const std::string& word : command) {
+    if (!text.empty()) text += ' ';
+    text += word;
+  }
+  return text;
+}
+
+// RunProcess executes `command` in `work_dir` with `extra_env` added to the
+// environment, capturing stdout and stderr through files (no pipe
+// deadlock), and kills it after kRunTimeout.
+RunResult RunProcess(const std::vector<std::string>& command,
+              const std::vector<std::string>& extra_env,
+              const fs::path& work_dir) {
+  RunResult result;
+  result.command = command;
+  fs::create_directories(work_dir);
+  fs::path out_path = work_dir / "stdout.txt";
+  fs::path err_path = work_dir / "stderr.txt";
+
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string_view entry(*e);
+    if (entry.rfind("ETA_GC_STRESS=", 0) == 0) continue;
+    env_strings.emplace_back(entry);
+  }
+  for (const std::string& e : extra_env) env_strings.push_back(e);
+  std::vector<char*> envp;
+  for (std::string& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
+
+  std::vector<std::string> argv_strings = command;
+  std::vector<char*> argv;
+  for (std::string& a : argv_strings) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null",
+                                   O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_path.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_path.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addchdir_np(&actions, work_dir.c_str());
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  // A group of its own, so a timeout kills any children it started too.
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attributes, 0);
+
+  pid_t pid = 0;
+  int spawn_status = posix_spawn(&pid, argv[0], &actions, &attributes,
+                                 argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
+  if (spawn_status != 0) {
+    result.spawn_error = std::string("posix_spawn failed: ") +
+                         std::strerror(spawn_status);
+    return result;
+  }
+
+  auto deadline = std::chrono::steady_clock::now() + kRunTimeout;
+  auto pause = std::chrono::microseconds(50);
+  int wait_status = 0;
+  while (true) {
+    pid_t done = waitpid(pid, &wait_status, WNOHANG);
+    if (done == pid) break;
+    if (done < 0 && errno != EINTR) {
+      result.spawn_error = std::string("waitpid failed: ") +
+                           std::strerror(errno);
+      return result;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      result.timed_out = true;
+      kill(-pid, SIGKILL);
+      kill(pid, SIGKILL);
+      waitpid(pid, &wait_status, 0);
+      break;
+    }
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::microseconds(5000));
+  }
+  if (WIFEXITED(wait_status)) {
+    result.exit_status = WEXITSTATUS(wait_status);
+  } else if (WIFSIGNALED(wait_status)) {
+    result.exit_status = 128 + WTERMSIG(wait_status);
+  }
+  result.stdout_text = ReadFileOrDie(out_path);
+  result.stderr_text = ReadFileOrDie(err_path);
+  return result;
+}
+
+std::string Clip(const std::string& text) {
+  constexpr size_t kMax = 6000;
+  if (text.size() <= kMax) return text;
+  return text.substr(0, kMax) + "\n... (" +
+         std::to_string(text.size() - kMax) + " more bytes)";
+}
+
+std::string Indent(const std::string& text) {
+  if (text.empty()) return "    (empty)\n";
+  std::string out;
+  for (const std::string& line : SplitLines(text)) out += "    |" + line + "\n";
+  if (text.back() != '\n') out += "    (no final newline)\n";
+  return out;
+}
+
+std::string Describe(const RunResult& run) {
+  std::ostringstream out;
+  out << "  command: " << CommandLine(run.command) << "\n";
+  if (!run.spawn_error.empty()) out << "  " << run.spawn_error << "\n";
+  if (run.timed_out) {
+    out << "  TIMED OUT after " << kRunTimeout.count() << " s (killed)\n";
+  }
+  out << "  exit status: " << run.exit_status << "\n";
+  out << "  stdout:\n" << Indent(Clip(run.stdout_text));
+  out << "  stderr:\n" << Indent(Clip(run.stderr_text));
+  return out.str();
+}
+
+std::string ExpectedStdout(const Expectations& expect) {
+  std::string text;
+  for (const std::string& line : expect.stdout_lines) text += line + "\n";
+  return text;
+}
+
+// StdoutDiff names the first line where `actual` departs from `expected`.
+std::string StdoutDiff(const std::string& expected, const std::string& actual) {
+  std::vector<std::string> want = SplitLines(expected);
+  std::vector<std::string> got = SplitLines(actual);
+  size_t n = std::max(want.size(), got.size());
+  for (size_t i = 0; i < n; ++i) {
+    std::string w = i < want.size() ? want[i] : "<no line>";
+    std::string g = i < got.size() ? got[i] : "<no line>";
+    if (w != g) {
+      return "  first difference at stdout line " + std::to_string(i + 1) +
+             ":\n    expected: " + w + "\n    actual:   " + g + "\n";
+    }
+  }
+  return "  stdout differs only in the final newline\n";
+}
+
+// ErrorLines returns the stderr lines that start with "error: ".
+std::vector<std::string> ErrorLines(const std::string& stderr_text) {
+  std::vector<std::string> lines;
+  for (const std::string& line : SplitLines(stderr_text)) {
+    if (line.rfind("error: ", 0) == 0) lines.push_back(line);
+  }
+  return lines;
+}
+
+bool EndsWith(std::string_view text, std::string_view suffix) {
+  return text.size() >= suffix.size() &&
+         text.substr(text.size() - suffix.size()) == suffix;
+}
+
+// HasAtLine tells whether stderr has a line "  at FILE:L:C" whose FILE ends
+// with `file_name`.
+bool HasAtLine(const std::string& stderr_text, const std::string& file_name,
+               const std::string& line_col) {
+  for (const std::string& raw : SplitLines(stderr_text)) {
+    std::string line = Trim(raw);
+    if (line.rfind("at ", 0) != 0) continue;
+    std::string path = line.substr(3);
+    std::string suffix = file_name + ":" + line_col;
+    if (path == suffix || EndsWith(path, "/" + suffix)) return true;
+  }
+  return false;
+}
+
+// CheckRun compares one run with the expectations; an empty result means
+// it passed, otherwise the text explains every mismatch.
+std::string CheckRun(const Expectations& expect, const std::string& file_name,
+                     const RunResult& run) {
+  std::string problems;
+  if (!run.spawn_error.empty()) problems += "  could not run the tool\n";
+  if (run.timed_out) problems += "  the run timed out\n";
+  int want_exit = expect.ExpectedExit();
+  if (run.exit_status != want_exit) {
+    problems += "  exit status: expected " + std::to_string(want_exit) +
+                ", got " + std::to_string(run.exit_status) + "\n";
+  }
+  std::string want_stdout = ExpectedStdout(expect);
+  if (run.stdout_text != want_stdout) {
+    problems += "  stdout mismatch\n" + StdoutDiff(want_stdout, run.stdout_text);
+    problems += "  expected stdout:\n" + Indent(want_stdout);
+  }
+  std::vector<std::string> error_lines = ErrorLines(run.stderr_text);
+  if (expect.runtime_error) {
+    std::string prefix = "error: " + *expect.runtime_error;
+    bool found = std::any_of(
+        error_lines.begin(), error_lines.end(),
+        [&](const std::string& l) { return l.rfind(prefix, 0) == 0; });
+    if (!found) {
+      problems += "  expected a stderr line starting with: " + prefix + "\n";
+    }
+    if (expect.error_at &&
+        !HasAtLine(run.stderr_text, file_name, *expect.error_at)) {
+      problems += "  expected a stderr line: at ..." + file_name + ":" +
+                  *expect.error_at + "\n";
+    }
+  }
+  if (expect.compile_kind) {
+    std::string kind_part = ": " + *expect.compile_kind + ":";
+    std::string at_part =
+        expect.error_at ? ":" + *expect.error_at + ":" : std::string();
+    bool found = std::any_of(
+        error_lines.begin(), error_lines.end(), [&](const std::string& l) {
+          return l.find(kind_part) != std::string::npos &&
+                 (at_part.empty() || l.find(at_part) != std::string::npos);
+        });
+    if (!found) {
+      problems += "  expected an \"error: \" line containing \"" + kind_part +
+                  "\"" +
+                  (at_part.empty() ? "" : " and \"" + at_part + "\"") + "\n";
+    }
+  }
+  for (const std::string& fragment : expect.stderr_fragments) {
+    if (run.stderr_text.find(fragment) == std::string::npos) {
+      problems += "  expected stderr to contain: " + fragment + "\n";
+    }
+  }
+  bool stderr_asserted =
+      expect.ExpectsAnyError() || !expect.stderr_fragments.empty() ||
+      expect.ExpectedExit() != 0;
+  if (!stderr_asserted && !run.stderr_text.empty()) {
+    problems += "  expected empty stderr\n";
+  }
+  return problems;
+}
+
+enum class Mode { kSource, kCompiled, kGcStress };
+
+const char* ModeName(Mode mode) {
+  switch (mode) {
+    case Mode::kSource:
+      return "Source";
+    case Mode::kCompiled:
+      return "Compiled";
+    case Mode::kGcStress:
+      return "GcStress";
+  }
+  return "?";
+}
+
+// Tools says where the binaries and the scratch space are.
+struct Tools {
+  fs::path etai;
+  fs::path etac;
+  fs::path scratch;
+};
+
+class GoldenTest : public ::testing::Test {
+ public:
+  GoldenTest(const Tools* tools, fs::path file, std::string relative,
+             Expectations expect, Mode mode)
+      : tools_(tools),
+        file_(std::move(file)),
+        relative_(std::move(relative)),
+        expect_(std::move(expect)),
+        mode_(mode) {}
+
+  void TestBody() override {
+    std::string file_name = file_.filename().string();
+    std::string flat = relative_;
+    std::replace(flat.begin(), flat.end(), '/', '_');
+    fs::path work = tools_->scratch / ModeName(mode_) / flat;
+    fs::remove_all(work);
+    fs::create_directories(work);
+
+    std::vector<std::string> env;
+    std::vector<std::string> command;
+    if (mode_ == Mode::kCompiled) {
+      fs::path compiled = work / (file_.stem().string() + ".etac");
+      RunResult compile = RunProcess({tools_->etac.string(), "-o", compiled.string(),
+                               file_.string()},
+                              {}, work / "etac");
+      if (expect_.ExpectsCompileError()) {
+        std::string problems = CheckRun(expect_, file_name, compile);
+        EXPECT_TRUE(problems.empty())
+            << relative_ << " [etac, compile error expected]\n"
+            << problems << Describe(compile);
+        return;
+      }
+      bool compiled_ok = compile.exit_status == 0 && compile.stderr_text.empty();
+      ASSERT_TRUE(compiled_ok) << relative_ << " [etac failed]\n"
+                               << Describe(compile);
+      command = {tools_->etai.string(), "--path",
+                 file_.parent_path().string(), compiled.string()};
+    } else {
+      if (mode_ == Mode::kGcStress) env.push_back("ETA_GC_STRESS=1");
+      command = {tools_->etai.string(), file_.string()};
+    }
+    for (const std::string& arg : expect_.args) command.push_back(arg);
+    RunResult run = RunProcess(command, env, work / "etai");
+    std::string problems = CheckRun(expect_, file_name, run);
+    EXPECT_TRUE(problems.empty()) << relative_ << " [" << ModeName(mode_)
+                                  << "]\n"
+                                  << problems << Describe(run);
+  }
+
+ private:
+  const Tools* tools_;
+  fs::path file_;
+  std::string relative_;
+  Expectations expect_;
+  Mode mode_;
+};
+
+std::string EnvOr(const char* name, const std::string& fallback) {
+  const char* value = std::getenv(name);
+  return value != nullptr && *value != '\0' ? value : fallback;
+}
+
+// FindTestFiles lists testdata's .eta files (following runfiles symlinks),
+// sorted so the run order is stable.
+std::vector<fs::path> FindTestFiles(const fs::path& root) {
+  std::vector<fs::path> files;
+  auto options = fs::directory_options::follow_directory_symlink;
+  for (const auto& entry : fs::recursive_directory_iterator(root, options)) {
+    if (entry.path().extension() == ".eta" && fs::is_regular_file(entry)) {
+      files.push_back(entry.path());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+int RegisterAll(const Tools* tools, const fs::path& testdata) {
+  int count = 0;
+  for (const fs::path& file : FindTestFiles(testdata)) {
+    Expectations expect = ParseExpectations(ReadFileOrDie(file));
+    if (expect.not_a_test) continue;
+    std::string relative = file.lexically_relative(testdata).string();
+    std::string name = relative.substr(0, relative.size() - strlen(".eta"));
+    for (Mode mode : {Mode::kSource, Mode::kCompiled, Mode::kGcStress}) {
+      if (mode == Mode::kGcStress && expect.slow) continue;
+      ::testing::RegisterTest(
+          ModeName(mode), name.c_str(), nullptr, nullptr, file.c_str(), 1,
+          [=]() -> ::testing::Test* {
+            return new GoldenTest(tools, file, relative, expect, mode);
+          });
+    }
+    ++count;
+  }
+  return count;
+}
+
+}  // namespace
+}  // namespace eta::testing
+
+// main finds the tools and test files through Bazel's runfiles (or the
+// ETA_ETAI / ETA_ETAC / ETA_TESTDATA overrides), registers one test per file
+// and mode, and runs them.
+int main(int argc, char** argv) {
+  namespace fs = std::filesystem;
+  ::testing::InitGoogleTest(&argc, argv);
+  std::string runfiles = eta::testing::EnvOr("TEST_SRCDIR", ".") + "/eta";
+  static eta::testing::Tools tools;
+  tools.etai = eta::testing::EnvOr("ETA_ETAI", runfiles + "/tools/etai");
+  tools.etac = eta::testing::EnvOr("ETA_ETAC", runfiles + "/tools/etac");
+  fs::path testdata =
+      eta::testing::EnvOr("ETA_TESTDATA", runfiles + "/testdata");
+  tools.scratch = fs::path(eta::testing::EnvOr(
+                      "TEST_TMPDIR", fs::temp_directory_path().string())) /
+                  "golden";
+  tools.etai = fs::absolute(tools.etai);
+  tools.etac = fs::absolute(tools.etac);
+  testdata = fs::absolute(testdata);
+  if (!fs::exists(testdata)) {
+    std::cerr << "golden_test: no test data at " << testdata << "\n";
+    return 2;
+  }
+  int count = eta::testing::RegisterAll(&tools, testdata);
+  std::cerr << "golden_test: " << count << " test files under " << testdata
+            << "\n";
+  return RUN_ALL_TESTS();
+}

@@ -1,0 +1,118 @@
+// etai: runs an Eta program (.eta source, compiled in memory, or .etac).
+//   etai [--path DIRS] [--mailbox URL] [--disasm] FILE [ARGS...]
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_split.h"
+#include "tools/disasm.h"
+#include "tools/paths.h"
+#include "tools/program_compiler.h"
+#include "vm/builtins_all.h"
+#include "vm/module.pb.h"
+#include "vm/vm.h"
+
+namespace {
+
+constexpr char kUsage[] =
+    "usage: etai [--path DIRS] [--mailbox URL] [--disasm] FILE.eta|FILE.etac [ARGS...]\n"
+    "  Runs an Eta program. Exit status: 0, the program's (exit N) status,\n"
+    "  1 after an uncaught error, 2 for bad usage or an unreadable file.\n"
+    "  --path DIRS    colon-separated module directories (also ETA_MODULE_PATH)\n"
+    "  --mailbox URL  the parent's endpoint (set by spawn)\n"
+    "  --disasm       print the bytecode of the program's modules, then run\n";
+
+int Usage(FILE* to, int status) {
+  std::fputs(kUsage, to);
+  return status;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> path_flags;
+  std::string file, mailbox;
+  bool disasm = false;
+  std::vector<std::string> arguments;
+  int i = 1;
+  for (; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") return Usage(stdout, 0);
+    if (arg == "--disasm") {
+      disasm = true;
+    } else if (arg == "--path" && i + 1 < argc) {
+      path_flags.push_back(eta::tools::ResolveUserPath(argv[++i]));
+    } else if (arg == "--mailbox" && i + 1 < argc) {
+      mailbox = argv[++i];
+    } else if (arg.size() > 1 && arg[0] == '-' && arg != "-") {
+      std::fprintf(stderr, "etai: unknown option %s\n", arg.c_str());
+      return Usage(stderr, 2);
+    } else {
+      file = arg;
+      ++i;
+      break;
+    }
+  }
+  for (; i < argc; ++i) arguments.push_back(argv[i]);
+  if (file.empty()) {
+    std::fprintf(stderr, "etai: no program given (the interactive REPL comes later)\n");
+    return Usage(stderr, 2);
+  }
+  std::string path = eta::tools::ResolveUserPath(file);
+  if (!eta::tools::ReadFile(path).ok()) {
+    std::fprintf(stderr, "error: cannot read %s\n", file.c_str());
+    return 2;
+  }
+
+  eta::vm::VMOptions options;
+  options.arguments = arguments;
+  options.program_name = file;
+  eta::vm::VM vm(options);
+  eta::vm::AddAllPrimitives(vm);
+  const std::string* prelude = eta::tools::EmbeddedModuleBytes("%prelude");
+  eta::module::ModuleFile prelude_file;
+  if (!prelude || !prelude_file.ParseFromString(*prelude)) {
+    std::fprintf(stderr, "error: the embedded prelude is missing\n");
+    return 1;
+  }
+  for (const auto& m : prelude_file.modules()) {
+    absl::Status s = vm.LoadModuleMessage(m);
+    if (s.ok()) s = vm.RunModule(m.name(), false);
+    if (!s.ok()) {
+      std::fprintf(stderr, "error: prelude: %s\n%s", std::string(s.message()).c_str(),
+                   vm.DescribeUncaught().c_str());
+      return 1;
+    }
+  }
+
+  std::vector<std::string> load_order;
+  eta::tools::ProgramCompiler compiler(
+      eta::tools::ModuleSearchPath(path_flags),
+      [&](const eta::module::Module& m) -> absl::Status {
+        if (disasm) std::fputs(eta::tools::Disassemble(m).c_str(), stdout);
+        absl::Status s = vm.LoadModuleMessage(m);
+        if (s.ok()) load_order.push_back(m.name());
+        return s;
+      });
+  auto own = compiler.CompileFile(path);
+  if (!own.ok()) {
+    std::fprintf(stderr, "error: %s\n", std::string(own.status().message()).c_str());
+    return 1;
+  }
+  for (const std::string& name : load_order) {
+    bool is_own = false;
+    for (const auto& m : *own) is_own |= m.name() == name;
+    absl::Status s = vm.RunModule(name, is_own);
+    if (vm.exit_requested()) {
+      vm.FlushOutput();
+      return vm.exit_status();
+    }
+    if (!s.ok()) {
+      vm.FlushOutput();
+      std::fputs(vm.DescribeUncaught().c_str(), stderr);
+      return 1;
+    }
+  }
+  vm.FlushOutput();
+  return 0;
+}

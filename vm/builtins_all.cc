@@ -1,0 +1,18 @@
+#include "vm/builtins_all.h"
+
+#include "vm/builtins.h"
+
+namespace eta::vm {
+
+void AddAllPrimitives(VM& vm) {
+  vm.AddPrimitives(ControlPrimitives());
+  vm.AddPrimitives(NumberPrimitives());
+  vm.AddPrimitives(ListPrimitives());
+  vm.AddPrimitives(CharPrimitives());
+  vm.AddPrimitives(StringPrimitives());
+  vm.AddPrimitives(VectorPrimitives());
+  vm.AddPrimitives(IoPrimitives());
+  vm.AddPrimitives(SystemPrimitives());
+}
+
+}  // namespace eta::vm

@@ -1,0 +1,73 @@
+// The VM's own compact form of a compiled module, built by the loader from
+// the protobuf message after verification.
+#ifndef ETA_VM_FUNCTION_H_
+#define ETA_VM_FUNCTION_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "vm/value.h"
+
+namespace eta::vm {
+
+struct LoadedModule;
+
+// Global is one module-level variable cell. Imports share the exporter's cell.
+struct Global {
+  Value value = Value::Undefined();
+  Value name;  // symbol
+  LoadedModule* owner = nullptr;
+};
+
+// Capture says where MAKE_CLOSURE finds one captured value: a local of the
+// enclosing frame, or one of the enclosing closure's captured values.
+struct Capture {
+  bool from_local;
+  uint32_t index;
+};
+
+// SourcePoint maps the instruction at `pc` (and those after it, up to the
+// next point) to a line and column.
+struct SourcePoint {
+  uint32_t pc;
+  int32_t line;
+  int32_t column;
+};
+
+// Function is one verified compiled procedure.
+struct Function {
+  std::string name;
+  uint32_t required = 0;    // fixed parameters
+  bool rest = false;        // takes a rest list
+  uint32_t frame_size = 0;  // parameters + locals
+  uint32_t max_stack = 0;   // operand stack depth
+  std::vector<uint32_t> code;
+  std::vector<Capture> captures;
+  std::vector<SourcePoint> source_map;
+  LoadedModule* module = nullptr;
+
+  // LocationAt renders "file:line:col" for the instruction at `pc`.
+  std::string LocationAt(uint32_t pc) const;
+};
+
+// LoadedModule is a linked module: constants, global cells and functions.
+// Function 0 is the module body.
+struct LoadedModule {
+  std::string name;
+  std::string source_file;
+  std::vector<Value> constants;
+  std::vector<Global*> globals;       // indexed by the code's global operands
+  std::vector<std::string> exports;   // exported names
+  absl::flat_hash_map<std::string, Global*> export_cells;  // name -> cell
+  std::vector<std::unique_ptr<Function>> functions;
+  std::vector<std::string> imports;   // module names, in load order
+  std::string macros;                 // exported macro definitions (source)
+  bool body_run = false;
+};
+
+}  // namespace eta::vm
+
+#endif  // ETA_VM_FUNCTION_H_

@@ -1,0 +1,132 @@
+// Heap: allocation and precise mark-sweep collection for one VM.
+// Objects never move. C++ code keeps a Value alive across an allocation
+// only through a Rooted (or by keeping it on the VM stack); the VM lists all
+// other roots in one function, VM::TraceRoots.
+#ifndef ETA_VM_HEAP_H_
+#define ETA_VM_HEAP_H_
+
+#include <cstddef>
+#include <functional>
+#include <new>
+#include <utility>
+#include <vector>
+
+#include "vm/object.h"
+#include "vm/value.h"
+
+namespace eta::vm {
+
+// Tracer is handed to tracing functions; Mark queues a value's object.
+class Tracer {
+ public:
+  void Mark(Value v) {
+    if (v.IsObject()) MarkObject(v.AsObject());
+  }
+  void MarkObject(Object* o);
+
+ private:
+  friend class Heap;
+  std::vector<Object*> worklist_;
+};
+
+// HeapOptions configures a heap.
+struct HeapOptions {
+  size_t max_bytes = size_t{4} << 30;  // out-of-memory past this
+  bool stress = false;                  // collect at every allocation
+};
+
+class Heap {
+ public:
+  explicit Heap(HeapOptions options);
+  ~Heap();
+  Heap(const Heap&) = delete;
+  Heap& operator=(const Heap&) = delete;
+
+  // SetRootTracer installs the function that marks every root outside the
+  // heap's own handle list (the VM's stack, globals, registers).
+  void SetRootTracer(std::function<void(Tracer&)> tracer) {
+    root_tracer_ = std::move(tracer);
+  }
+
+  // New allocates a T constructed from `args`. It may collect first, so any
+  // Value the caller still needs must be rooted. Returns nullptr only when the
+  // heap limit is exceeded even after a collection (the caller raises
+  // out-of-memory).
+  template <typename T, typename... Args>
+  T* New(Args&&... args) {
+    MaybeCollect(sizeof(T));
+    if (over_limit_) return nullptr;
+    T* object = new T(std::forward<Args>(args)...);
+    Link(object, sizeof(T));
+    return object;
+  }
+
+  // ReportExtraBytes tells the heap that an object grew by `bytes` outside
+  // its struct (vector or string storage), so collections stay timely.
+  void ReportExtraBytes(size_t bytes) { allocated_since_gc_ += bytes; }
+
+  // Collect runs a full collection now.
+  void Collect();
+
+  // PushRoot/PopRoot keep a C++ local alive (LIFO); use Rooted instead.
+  void PushRoot(Value* slot) { handles_.push_back(slot); }
+  void PopRoot() { handles_.pop_back(); }
+
+  size_t live_bytes() const { return live_bytes_; }
+  size_t collections() const { return collections_; }
+  bool stress() const { return options_.stress; }
+  void set_stress(bool on) { options_.stress = on; }
+  // over_limit is set when the last allocation failed for lack of room.
+  bool over_limit() const { return over_limit_; }
+  void clear_over_limit() { over_limit_ = false; }
+
+ private:
+  void MaybeCollect(size_t bytes);
+  void Link(Object* object, size_t bytes);
+  void Sweep();
+
+  HeapOptions options_;
+  Object* objects_ = nullptr;
+  size_t allocated_since_gc_ = 0;
+  size_t live_bytes_ = 0;
+  size_t next_gc_ = 1 << 20;
+  size_t collections_ = 0;
+  bool over_limit_ = false;
+  bool collecting_ = false;
+  std::vector<Value*> handles_;
+  std::function<void(Tracer&)> root_tracer_;
+};
+
+// Rooted keeps one Value alive for the lifetime of the C++ scope.
+class Rooted {
+ public:
+  Rooted(Heap& heap, Value value) : heap_(heap), value_(value) {
+    heap_.PushRoot(&value_);
+  }
+  ~Rooted() { heap_.PopRoot(); }
+  Rooted(const Rooted&) = delete;
+  Rooted& operator=(const Rooted&) = delete;
+
+  Value get() const { return value_; }
+  void set(Value v) { value_ = v; }
+  Rooted& operator=(Value v) {
+    value_ = v;
+    return *this;
+  }
+  operator Value() const { return value_; }
+
+ private:
+  Heap& heap_;
+  Value value_;
+};
+
+// TraceObjectFields marks the Values an object refers to (the type table).
+void TraceObjectFields(Object* object, Tracer& tracer);
+// DestroyObject frees an object through its type's destructor.
+void DestroyObject(Object* object);
+// ObjectSize estimates an object's size in bytes, for collection pacing.
+size_t ObjectSize(Object* object);
+
+}  // namespace eta::vm
+
+#endif  // ETA_VM_HEAP_H_

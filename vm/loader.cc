@@ -1,0 +1,326 @@
+// The loader: verifies a compiled module message and converts it once into
+// the VM's own form (LoadedModule), linking its globals to their cells.
+#include <algorithm>
+#include <memory>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "vm/module.pb.h"
+#include "vm/opcodes.h"
+#include "vm/vm.h"
+
+namespace eta::vm {
+namespace {
+
+constexpr uint32_t kMaxFrameSize = 1 << 20;
+constexpr uint32_t kMaxStack = 1 << 20;
+
+absl::Status Invalid(const std::string& module, const std::string& what) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("invalid compiled module '", module, "': ", what));
+}
+
+bool IsOpcode(uint32_t word) { return word < static_cast<uint32_t>(kOpcodeCount); }
+
+// VerifyCode checks one function's code: opcodes, operand ranges, jump
+// targets on instruction boundaries, and a consistent operand stack depth
+// that never goes below zero nor above max_stack, on every path.
+absl::Status VerifyCode(const eta::module::Module& m, int index) {
+  const auto& f = m.functions(index);
+  const std::string where = absl::StrCat("function ", index, " (", f.name(), ")");
+  const auto& code = f.code();
+  const uint32_t size = static_cast<uint32_t>(code.size());
+  if (size == 0) return Invalid(m.name(), where + ": empty code");
+  if (f.frame_size() > kMaxFrameSize || f.max_stack() > kMaxStack) {
+    return Invalid(m.name(), where + ": frame too large");
+  }
+  if (f.frame_size() < f.required() + (f.rest() ? 1 : 0)) {
+    return Invalid(m.name(), where + ": frame smaller than its parameters");
+  }
+  // Mark instruction starts.
+  std::vector<int32_t> depth(size, -1);
+  std::vector<bool> starts(size, false);
+  for (uint32_t pc = 0; pc < size;) {
+    if (!IsOpcode(code[pc])) {
+      return Invalid(m.name(), absl::StrCat(where, ": unknown opcode ", code[pc],
+                                            " at ", pc));
+    }
+    starts[pc] = true;
+    pc += 1 + kOpcodeInfo[code[pc]].operands;
+    if (pc > size) {
+      return Invalid(m.name(), where + ": truncated instruction at end of code");
+    }
+  }
+  std::vector<uint32_t> work{0};
+  depth[0] = 0;
+  while (!work.empty()) {
+    uint32_t pc = work.back();
+    work.pop_back();
+    uint32_t word = code[pc];
+    const OpcodeInfo& info = kOpcodeInfo[word];
+    auto op = static_cast<Opcode>(word);
+    uint32_t a = info.operands > 0 ? code[pc + 1] : 0;
+    int32_t d = depth[pc];
+    int pops = info.pops < 0 ? static_cast<int>(a) + 1 : info.pops;
+    if (info.pops < 0 && a > kMaxStack) {
+      return Invalid(m.name(), absl::StrCat(where, ": bad argument count at ", pc));
+    }
+    if (d < pops) {
+      return Invalid(m.name(), absl::StrCat(where, ": stack underflow at ", pc));
+    }
+    int32_t after = d - pops + info.pushes;
+    if (after > static_cast<int32_t>(f.max_stack())) {
+      return Invalid(m.name(), absl::StrCat(where, ": stack deeper than max_stack at ", pc));
+    }
+    switch (op) {
+      case Opcode::kCONST:
+        if (a >= static_cast<uint32_t>(m.constants_size())) {
+          return Invalid(m.name(), absl::StrCat(where, ": constant index out of range at ", pc));
+        }
+        break;
+      case Opcode::kLOCAL_REF:
+      case Opcode::kLOCAL_REF_CHECKED:
+      case Opcode::kLOCAL_SET:
+      case Opcode::kBOX_LOCAL:
+      case Opcode::kLOCAL_BOX_REF:
+      case Opcode::kLOCAL_BOX_SET:
+        if (a >= f.frame_size()) {
+          return Invalid(m.name(), absl::StrCat(where, ": local index out of range at ", pc));
+        }
+        break;
+      case Opcode::kCAPTURED_REF:
+      case Opcode::kCAPTURED_BOX_REF:
+      case Opcode::kCAPTURED_BOX_SET:
+        if (a >= static_cast<uint32_t>(f.captures_size())) {
+          return Invalid(m.name(), absl::StrCat(where, ": captured index out of range at ", pc));
+        }
+        break;
+      case Opcode::kGLOBAL_REF:
+      case Opcode::kGLOBAL_SET:
+      case Opcode::kGLOBAL_DEFINE:
+        if (a >= static_cast<uint32_t>(m.globals_size())) {
+          return Invalid(m.name(), absl::StrCat(where, ": global index out of range at ", pc));
+        }
+        break;
+      case Opcode::kMAKE_CLOSURE: {
+        if (a == 0 || a >= static_cast<uint32_t>(m.functions_size())) {
+          return Invalid(m.name(), absl::StrCat(where, ": function index out of range at ", pc));
+        }
+        for (const auto& c : m.functions(a).captures()) {
+          uint32_t limit = c.from_local() ? f.frame_size()
+                                          : static_cast<uint32_t>(f.captures_size());
+          if (c.index() >= limit) {
+            return Invalid(m.name(), absl::StrCat(where, ": closure capture out of range at ", pc));
+          }
+        }
+        break;
+      }
+      default:
+        break;
+    }
+    uint32_t next = pc + 1 + info.operands;
+    auto flow = [&](uint32_t target) -> absl::Status {
+      if (target >= size || !starts[target]) {
+        return Invalid(m.name(), absl::StrCat(where, ": jump target out of code at ", pc));
+      }
+      if (depth[target] == -1) {
+        depth[target] = after;
+        work.push_back(target);
+      } else if (depth[target] != after) {
+        return Invalid(m.name(), absl::StrCat(where, ": inconsistent stack depth at ", target));
+      }
+      return absl::OkStatus();
+    };
+    if (op == Opcode::kRETURN) continue;
+    if (op == Opcode::kJUMP || op == Opcode::kJUMP_IF_FALSE) {
+      int64_t target = static_cast<int64_t>(next) + static_cast<int32_t>(a);
+      if (target < 0 || target >= size) {
+        return Invalid(m.name(), absl::StrCat(where, ": jump target out of code at ", pc));
+      }
+      ETA_RETURN_IF_ERROR(flow(static_cast<uint32_t>(target)));
+      if (op == Opcode::kJUMP) continue;
+    }
+    if (next >= size) {
+      return Invalid(m.name(), absl::StrCat(where, ": code falls off its end"));
+    }
+    ETA_RETURN_IF_ERROR(flow(next));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status VerifyConstants(const eta::module::Module& m) {
+  for (int i = 0; i < m.constants_size(); ++i) {
+    const auto& c = m.constants(i);
+    auto earlier = [&](uint32_t index) { return index < static_cast<uint32_t>(i); };
+    switch (c.value_case()) {
+      case eta::module::Constant::kPair:
+        if (!earlier(c.pair().car()) || !earlier(c.pair().cdr())) {
+          return Invalid(m.name(), absl::StrCat("constant ", i, " refers forward"));
+        }
+        break;
+      case eta::module::Constant::kVector:
+        for (uint32_t index : c.vector().index()) {
+          if (!earlier(index)) {
+            return Invalid(m.name(), absl::StrCat("constant ", i, " refers forward"));
+          }
+        }
+        break;
+      case eta::module::Constant::kCharacter:
+        if (c.character() > 0x10FFFF ||
+            (c.character() >= 0xD800 && c.character() <= 0xDFFF)) {
+          return Invalid(m.name(), absl::StrCat("constant ", i, " is not a character"));
+        }
+        break;
+      case eta::module::Constant::VALUE_NOT_SET:
+        return Invalid(m.name(), absl::StrCat("constant ", i, " is empty"));
+      default:
+        break;
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status VM::LoadModule(const std::string& serialized_module) {
+  eta::module::Module message;
+  if (!message.ParseFromString(serialized_module)) {
+    return absl::InvalidArgumentError(
+        "invalid compiled module: the bytes are not a module message "
+        "(corrupt or truncated file)");
+  }
+  return LoadModuleMessage(message);
+}
+
+absl::Status VM::LoadModuleMessage(const eta::module::Module& m) {
+  if (m.format_version() != kFormatVersion) {
+    return Invalid(m.name(), absl::StrCat("format version ", m.format_version(),
+                                          ", this VM reads version ",
+                                          kFormatVersion));
+  }
+  if (m.name().empty()) return Invalid(m.name(), "module has no name");
+  if (IsModuleLoaded(m.name())) {
+    return absl::AlreadyExistsError(absl::StrCat("module ", m.name(), " is already loaded"));
+  }
+  if (m.functions_size() == 0) return Invalid(m.name(), "module has no body");
+  const auto& body = m.functions(0);
+  if (body.required() != 0 || body.rest() || body.captures_size() != 0) {
+    return Invalid(m.name(), "module body must take no arguments");
+  }
+  for (const std::string& import : m.imports()) {
+    if (!IsModuleLoaded(import)) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("module ", m.name(), " imports ", import,
+                       ", which is not loaded"));
+    }
+  }
+  ETA_RETURN_IF_ERROR(VerifyConstants(m));
+  for (int i = 0; i < m.functions_size(); ++i) {
+    ETA_RETURN_IF_ERROR(VerifyCode(m, i));
+  }
+  // Resolve globals before creating anything, so a failure leaves no trace.
+  std::vector<Global*> imported(m.globals_size(), nullptr);
+  for (int i = 0; i < m.globals_size(); ++i) {
+    const auto& g = m.globals(i);
+    if (g.name().empty()) return Invalid(m.name(), "global with no name");
+    if (g.module().empty()) continue;
+    const std::string& export_name = g.export_name().empty() ? g.name() : g.export_name();
+    LoadedModule* from = FindModule(g.module());
+    if (!from) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("module ", m.name(), " refers to module ", g.module(),
+                       ", which is not loaded"));
+    }
+    auto it = from->export_cells.find(export_name);
+    if (it == from->export_cells.end()) {
+      return absl::NotFoundError(absl::StrCat("module ", g.module(),
+                                              " does not export ", export_name,
+                                              " (imported by ", m.name(), ")"));
+    }
+    imported[i] = it->second;
+  }
+
+  auto owned = std::make_unique<LoadedModule>();
+  LoadedModule* module = owned.get();
+  module->name = m.name();
+  module->source_file = m.source_file();
+  module->macros = m.macros();
+  module->imports.assign(m.imports().begin(), m.imports().end());
+  module->exports.assign(m.exports().begin(), m.exports().end());
+  modules_by_name_[module->name] = module;
+  modules_.push_back(std::move(owned));
+
+  for (int i = 0; i < m.globals_size(); ++i) {
+    if (imported[i]) {
+      module->globals.push_back(imported[i]);
+    } else {
+      Value name = Intern(m.globals(i).name());
+      module->globals.push_back(NewGlobal(name, module));
+    }
+  }
+  for (const std::string& name : module->exports) {
+    Global* cell = nullptr;
+    for (int i = 0; i < m.globals_size(); ++i) {
+      if (m.globals(i).name() == name) cell = module->globals[i];
+    }
+    if (!cell) {
+      // Exported but never referenced by the code: make the cell.
+      cell = NewGlobal(Intern(name), module);
+    }
+    module->export_cells[name] = cell;
+  }
+  // Constants (the module's constant vector is a GC root as it fills).
+  module->constants.reserve(m.constants_size());
+  for (const auto& c : m.constants()) {
+    Value v;
+    switch (c.value_case()) {
+      case eta::module::Constant::kNil: v = Value::Nil(); break;
+      case eta::module::Constant::kBoolean: v = Value::Bool(c.boolean()); break;
+      case eta::module::Constant::kInteger: v = Value::Fixnum(c.integer()); break;
+      case eta::module::Constant::kReal: v = Value::Flonum(c.real()); break;
+      case eta::module::Constant::kCharacter: v = Value::Char(c.character()); break;
+      case eta::module::Constant::kString: v = MakeStringFromUtf8(c.string()); break;
+      case eta::module::Constant::kSymbol: v = Intern(c.symbol()); break;
+      case eta::module::Constant::kPair:
+        v = Cons(module->constants[c.pair().car()], module->constants[c.pair().cdr()]);
+        break;
+      case eta::module::Constant::kVector: {
+        std::vector<Value> items;
+        for (uint32_t index : c.vector().index()) items.push_back(module->constants[index]);
+        v = MakeVector(std::move(items));
+        break;
+      }
+      case eta::module::Constant::kBytevector:
+        v = MakeBytevector(std::vector<uint8_t>(c.bytevector().begin(), c.bytevector().end()));
+        break;
+      default:
+        v = Value::Unspecified();
+        break;
+    }
+    if (v.IsRaise()) {
+      pending_raise_ = Value::Undefined();
+      return Invalid(m.name(), "a string constant is not valid UTF-8");
+    }
+    module->constants.push_back(v);
+  }
+  for (const auto& f : m.functions()) {
+    auto fn = std::make_unique<Function>();
+    fn->name = f.name().empty() ? "lambda" : f.name();
+    fn->required = f.required();
+    fn->rest = f.rest();
+    fn->frame_size = f.frame_size();
+    fn->max_stack = f.max_stack();
+    fn->code.assign(f.code().begin(), f.code().end());
+    for (const auto& c : f.captures()) fn->captures.push_back({c.from_local(), c.index()});
+    for (const auto& p : f.source_map()) {
+      fn->source_map.push_back({p.pc(), p.line(), p.column()});
+    }
+    std::sort(fn->source_map.begin(), fn->source_map.end(),
+              [](const SourcePoint& a, const SourcePoint& b) { return a.pc < b.pc; });
+    fn->module = module;
+    module->functions.push_back(std::move(fn));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace eta::vm

@@ -1,0 +1,453 @@
+#include "vm/vm.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "vm/opcodes.h"
+#include "vm/printer.h"
+#include "vm/utf8.h"
+
+namespace eta::vm {
+namespace {
+// Abseil here has its own string_view type; convert at the boundary.
+absl::string_view AsAbsl(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+}  // namespace
+
+VM::VM(VMOptions options)
+    : options_(std::move(options)), heap_(options_.heap) {
+  heap_.SetRootTracer([this](Tracer& tracer) { TraceRoots(tracer); });
+  stack_.resize(1 << 14);
+  frames_.reserve(256);
+  frame_limit_ = options_.max_frames;
+  output_port_ = Value::FromObject(
+      heap_.New<Port>(Port::Direction::kOutput, 1, "stdout"));
+  error_port_ = Value::FromObject(
+      heap_.New<Port>(Port::Direction::kOutput, 2, "stderr"));
+  input_port_ = Value::FromObject(
+      heap_.New<Port>(Port::Direction::kInput, 0, "stdin"));
+  out_of_memory_ = MakeError("out-of-memory", "out of memory: heap limit reached",
+                             Value::Nil());
+  auto builtins = std::make_unique<LoadedModule>();
+  builtins->name = "%builtins";
+  builtins->body_run = true;
+  builtins_ = builtins.get();
+  modules_by_name_[builtins->name] = builtins.get();
+  modules_.push_back(std::move(builtins));
+}
+
+VM::~VM() { FlushOutput(); }
+
+void VM::TraceRoots(Tracer& tracer) {
+  for (size_t i = 0; i < sp_; ++i) tracer.Mark(stack_[i]);
+  for (const Frame& f : frames_) {
+    if (f.closure) tracer.MarkObject(f.closure);
+  }
+  for (const Global& g : globals_) {
+    tracer.Mark(g.value);
+    tracer.Mark(g.name);
+  }
+  for (const auto& module : modules_) {
+    for (Value v : module->constants) tracer.Mark(v);
+  }
+  for (const auto& [name, symbol] : symbols_) tracer.MarkObject(symbol);
+  tracer.Mark(handlers_);
+  tracer.Mark(winders_);
+  tracer.Mark(pending_raise_);
+  tracer.Mark(uncaught_);
+  tracer.Mark(output_port_);
+  tracer.Mark(error_port_);
+  tracer.Mark(input_port_);
+  tracer.Mark(out_of_memory_);
+  for (Value v : extra_roots_) tracer.Mark(v);
+}
+
+void VM::GrowStack(size_t needed) {
+  size_t size = stack_.size();
+  while (size < needed) size *= 2;
+  stack_.resize(size);
+}
+
+// ---- Building values ----
+
+Value VM::Cons(Value car, Value cdr) {
+  Pair* p = heap_.New<Pair>(car, cdr);
+  return p ? Value::FromObject(p) : RaiseOutOfMemory();
+}
+
+Value VM::MakeString(std::u32string chars) {
+  size_t extra = chars.size() * 4;
+  String* s = heap_.New<String>(std::move(chars));
+  if (!s) return RaiseOutOfMemory();
+  heap_.ReportExtraBytes(extra);
+  return Value::FromObject(s);
+}
+
+Value VM::MakeStringFromUtf8(std::string_view utf8) {
+  std::u32string chars;
+  if (!DecodeUtf8(utf8, &chars)) {
+    return RaiseError("type-error", "invalid UTF-8 in string");
+  }
+  return MakeString(std::move(chars));
+}
+
+Value VM::Intern(std::string_view name) {
+  auto it = symbols_.find(AsAbsl(name));
+  if (it != symbols_.end()) return Value::FromObject(it->second);
+  Symbol* s = heap_.New<Symbol>(std::string(name));
+  if (!s) return RaiseOutOfMemory();
+  symbols_.emplace(std::string(name), s);
+  return Value::FromObject(s);
+}
+
+Value VM::MakeVector(std::vector<Value> items) {
+  size_t extra = items.size() * sizeof(Value);
+  Vector* v = heap_.New<Vector>(std::move(items));
+  if (!v) return RaiseOutOfMemory();
+  heap_.ReportExtraBytes(extra);
+  return Value::FromObject(v);
+}
+
+Value VM::MakeBytevector(std::vector<uint8_t> bytes) {
+  size_t extra = bytes.size();
+  Bytevector* b = heap_.New<Bytevector>(std::move(bytes));
+  if (!b) return RaiseOutOfMemory();
+  heap_.ReportExtraBytes(extra);
+  return Value::FromObject(b);
+}
+
+Value VM::MakeFlonumOrFixnum(double d) { return Value::Flonum(d); }
+
+Value VM::MakeList(absl::Span<const Value> items) {
+  // The items may not be rooted: root them while consing.
+  size_t mark = extra_roots_.size();
+  extra_roots_.insert(extra_roots_.end(), items.begin(), items.end());
+  Rooted list(heap_, Value::Nil());
+  for (size_t i = items.size(); i > 0; --i) {
+    Value cell = Cons(extra_roots_[mark + i - 1], list);
+    if (cell.IsRaise()) {
+      extra_roots_.resize(mark);
+      return cell;
+    }
+    list = cell;
+  }
+  extra_roots_.resize(mark);
+  return list;
+}
+
+Value VM::MakeError(std::string_view kind, std::string message,
+                    Value irritants) {
+  Rooted irritants_root(heap_, irritants);
+  Rooted kind_symbol(heap_, Intern(kind));
+  Rooted message_string(heap_, MakeStringFromUtf8(message));
+  if (kind_symbol.get().IsRaise() || message_string.get().IsRaise()) {
+    return out_of_memory_;
+  }
+  ErrorObject* e = heap_.New<ErrorObject>();
+  if (!e) return out_of_memory_;
+  e->kind = kind_symbol;
+  e->message = message_string;
+  e->irritants = irritants_root;
+  e->payload = Value::Undefined();
+  if (!frames_.empty()) {
+    e->location = CurrentLocation();
+    e->trace = StackTrace();
+  }
+  return Value::FromObject(e);
+}
+
+Value VM::MakeTaggedRaise(Value kind, Value payload) {
+  Rooted kind_root(heap_, kind);
+  Rooted payload_root(heap_, payload);
+  std::string kind_name = IsSymbol(kind) ? As<Symbol>(kind)->name
+                                         : ValueToString(kind, false);
+  Value error = MakeError(kind_name, "raised", Value::Nil());
+  if (IsType(error, ObjectType::kError) && error.bits() != out_of_memory_.bits()) {
+    As<ErrorObject>(error)->payload = payload_root;
+  }
+  return error;
+}
+
+// ---- Raising ----
+
+Value VM::Raise(Value object) {
+  pending_raise_ = object;
+  return Value::RaiseMarker();
+}
+
+Value VM::RaiseError(std::string_view kind, std::string message,
+                     Value irritants) {
+  return Raise(MakeError(kind, std::move(message), irritants));
+}
+
+Value VM::RaiseTypeError(std::string_view procedure, int position,
+                         std::string_view expected, Value got) {
+  return RaiseError("type-error",
+                    absl::StrCat(AsAbsl(procedure), ": argument ", position,
+                                 " must be ", AsAbsl(expected), ", got ",
+                                 ValueToShortString(got, true)));
+}
+
+Value VM::RaiseRangeError(std::string_view procedure, int position,
+                          std::string_view detail, Value got) {
+  return RaiseError("range-error",
+                    absl::StrCat(AsAbsl(procedure), ": argument ", position,
+                                 " out of range: ", AsAbsl(detail)));
+}
+
+Value VM::RaiseOutOfMemory() {
+  heap_.clear_over_limit();
+  return Raise(out_of_memory_);
+}
+
+Value VM::OutOfMemoryValue() { return RaiseOutOfMemory(); }
+
+Value VM::RaiseArity(Value callee, uint32_t argc) {
+  std::string name;
+  std::string expected;
+  if (IsType(callee, ObjectType::kPrimitive)) {
+    Primitive* p = As<Primitive>(callee);
+    name = p->name;
+    if (p->max_args == p->min_args) {
+      expected = absl::StrCat(p->min_args);
+    } else if (p->max_args < 0) {
+      expected = absl::StrCat("at least ", p->min_args);
+    } else {
+      expected = absl::StrCat(p->min_args, " to ", p->max_args);
+    }
+  } else {
+    const Function* f = As<Closure>(callee)->function;
+    name = f->name;
+    expected = f->rest ? absl::StrCat("at least ", f->required)
+                       : absl::StrCat(f->required);
+  }
+  return RaiseError(
+      "arity-error",
+      absl::StrCat(name, ": expected ", expected, " argument",
+                   expected == "1" ? "" : "s", ", got ", argc));
+}
+
+Value VM::UsedBeforeDefinition() {
+  return RaiseError("unbound-variable", "variable used before its definition");
+}
+
+Value VM::NotABox() {
+  return RaiseError("internal-error", "malformed code: box instruction on a non-box");
+}
+
+Value VM::UnboundGlobal(Global* global) {
+  std::string name = As<Symbol>(global->name)->name;
+  return RaiseError("unbound-variable",
+                    absl::StrCat(name, ": unbound variable (used before its "
+                                       "definition ran)"));
+}
+
+Value VM::StackOverflowValue() {
+  frame_limit_ = options_.max_frames + kStackOverflowHeadroom;
+  return RaiseError("stack-overflow",
+                    absl::StrCat("stack overflow: more than ",
+                                 options_.max_frames, " nested calls"));
+}
+
+Value VM::PackValues(const Value* values, uint32_t count) {
+  std::vector<Value> items(values, values + count);
+  MultipleValues* m = heap_.New<MultipleValues>(std::move(items));
+  return m ? Value::FromObject(m) : RaiseOutOfMemory();
+}
+
+void VM::RecordUncaught(Value raised) {
+  uncaught_ = raised;
+  if (IsType(raised, ObjectType::kError)) {
+    uncaught_location_ = As<ErrorObject>(raised)->location;
+    uncaught_trace_ = As<ErrorObject>(raised)->trace;
+  } else {
+    uncaught_location_ = frames_.empty() ? "" : CurrentLocation();
+    uncaught_trace_ = StackTrace();
+  }
+}
+
+std::string VM::DescribeUncaught() const {
+  std::string out;
+  if (IsType(uncaught_, ObjectType::kError)) {
+    absl::StrAppend(&out, "error: ", ValueToString(uncaught_, false), "\n");
+  } else {
+    absl::StrAppend(&out, "error: uncaught exception: ",
+                    ValueToString(uncaught_, true), "\n");
+  }
+  if (!uncaught_location_.empty()) {
+    absl::StrAppend(&out, "  at ", uncaught_location_, "\n");
+  }
+  if (!uncaught_trace_.empty()) {
+    absl::StrAppend(&out, "stack trace (innermost first):\n");
+    for (const std::string& line : uncaught_trace_) {
+      absl::StrAppend(&out, "  in ", line, "\n");
+    }
+  }
+  return out;
+}
+
+// ---- Locations ----
+
+std::string Function::LocationAt(uint32_t pc) const {
+  const SourcePoint* best = nullptr;
+  for (const SourcePoint& p : source_map) {
+    if (p.pc > pc) break;
+    best = &p;
+  }
+  const std::string& file = module ? module->source_file : std::string();
+  if (!best) return file.empty() ? std::string("?") : file;
+  return absl::StrCat(file, ":", best->line, ":", best->column);
+}
+
+namespace {
+uint32_t PcOffset(const Frame& frame) {
+  const Function* f = frame.closure->function;
+  size_t offset = static_cast<size_t>(frame.pc - f->code.data());
+  return offset == 0 ? 0 : static_cast<uint32_t>(offset - 1);
+}
+}  // namespace
+
+std::string VM::CurrentLocation() const {
+  if (frames_.empty()) return "";
+  const Frame& top = frames_.back();
+  return top.closure->function->LocationAt(PcOffset(top));
+}
+
+std::vector<std::string> VM::StackTrace(size_t max_frames) const {
+  std::vector<std::string> lines;
+  size_t shown = 0;
+  for (size_t i = frames_.size(); i > 0; --i) {
+    const Frame& f = frames_[i - 1];
+    if (shown == max_frames) {
+      lines.push_back(absl::StrCat("... ", i, " more frames"));
+      break;
+    }
+    const Function* fn = f.closure->function;
+    if (fn == &trampoline_) continue;
+    lines.push_back(absl::StrCat(fn->name, " at ", fn->LocationAt(PcOffset(f))));
+    ++shown;
+  }
+  return lines;
+}
+
+// ---- Output ----
+
+void VM::FlushOutput() {
+  if (IsPort(output_port_)) As<Port>(output_port_)->Flush();
+  if (IsPort(error_port_)) As<Port>(error_port_)->Flush();
+}
+
+// ---- Builtins and calls ----
+
+Global* VM::NewGlobal(Value name, LoadedModule* owner) {
+  globals_.push_back(Global{Value::Undefined(), name, owner});
+  return &globals_.back();
+}
+
+void VM::AddPrimitives(absl::Span<const PrimitiveSpec> table) {
+  for (const PrimitiveSpec& spec : table) {
+    Value name = Intern(spec.name);
+    Global* g = NewGlobal(name, builtins_);
+    Primitive* p = heap_.New<Primitive>(spec.name, spec.min_args,
+                                        spec.max_args, spec.function,
+                                        spec.special);
+    g->value = Value::FromObject(p);
+    builtins_->globals.push_back(g);
+    builtins_->exports.push_back(spec.name);
+    builtins_->export_cells[spec.name] = g;
+  }
+}
+
+std::vector<std::string> VM::BuiltinNames() const { return builtins_->exports; }
+
+bool VM::IsModuleLoaded(std::string_view name) const {
+  return modules_by_name_.contains(AsAbsl(name));
+}
+
+LoadedModule* VM::FindModule(std::string_view name) {
+  auto it = modules_by_name_.find(AsAbsl(name));
+  return it == modules_by_name_.end() ? nullptr : it->second;
+}
+
+Global* VM::FindGlobal(std::string_view module, std::string_view name) {
+  LoadedModule* m = FindModule(module);
+  if (!m) return nullptr;
+  auto it = m->export_cells.find(AsAbsl(name));
+  if (it != m->export_cells.end()) return it->second;
+  for (Global* g : m->globals) {
+    if (g->owner == m && As<Symbol>(g->name)->name == name) return g;
+  }
+  return nullptr;
+}
+
+absl::StatusOr<Value> VM::Call(Value procedure, absl::Span<const Value> args) {
+  if (sp_ + args.size() + 64 > stack_.size()) GrowStack(sp_ + args.size() + 64);
+  // Layout: [entry closure][procedure][args...]; the entry closure runs a
+  // two-instruction trampoline (CALL argc; RETURN) so the interpreter can
+  // call the procedure with its ordinary protocol.
+  size_t slot = sp_;
+  stack_[sp_++] = Value::Unspecified();
+  stack_[sp_++] = procedure;
+  for (Value v : args) stack_[sp_++] = v;
+  uncaught_ = Value::Undefined();
+  ++run_id_;
+  size_t entry_frames = frames_.size();
+  Value result;
+  if (IsType(procedure, ObjectType::kClosure) ||
+      IsType(procedure, ObjectType::kPrimitive)) {
+    uint32_t argc = static_cast<uint32_t>(args.size());
+    trampoline_.code = {static_cast<uint32_t>(Opcode::kCALL), argc,
+                        static_cast<uint32_t>(Opcode::kRETURN)};
+    trampoline_.module = builtins_;
+    trampoline_.name = "<entry>";
+    trampoline_.max_stack = argc + 1;
+    Closure* entry = heap_.New<Closure>(&trampoline_, 0);
+    if (!entry) {
+      sp_ = slot;
+      return absl::ResourceExhaustedError("out of memory");
+    }
+    stack_[slot] = Value::FromObject(entry);
+    frames_.push_back(Frame{entry, trampoline_.code.data(),
+                            static_cast<uint32_t>(slot + 1), 0});
+    result = Execute(entry_frames);
+  } else {
+    sp_ = slot;
+    return absl::InvalidArgumentError("VM::Call: not a procedure");
+  }
+  frames_.resize(entry_frames);
+  sp_ = slot;
+  frame_limit_ = options_.max_frames;
+  if (result.IsRaise()) {
+    pending_raise_ = Value::Undefined();
+    return absl::AbortedError("uncaught error");
+  }
+  return result;
+}
+
+absl::Status VM::RunModule(std::string_view name, bool call_main) {
+  LoadedModule* m = FindModule(name);
+  if (!m) return absl::NotFoundError(absl::StrCat("module ", AsAbsl(name), " is not loaded"));
+  if (m->body_run) return absl::OkStatus();
+  m->body_run = true;
+  Closure* body = heap_.New<Closure>(m->functions[0].get(), 0);
+  if (!body) return absl::ResourceExhaustedError("out of memory");
+  ETA_ASSIGN_OR_RETURN(Value ignored, Call(Value::FromObject(body), {}));
+  (void)ignored;
+  if (exit_requested_) return absl::OkStatus();
+  if (name == "%prelude") {
+    invoke_handler_ = FindGlobal("%prelude", "%invoke-handler");
+  }
+  if (call_main) {
+    Global* main = FindGlobal(name, "main");
+    if (main && !main->value.IsUndefined()) {
+      ETA_ASSIGN_OR_RETURN(Value result, Call(main->value, {}));
+      (void)result;
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace eta::vm

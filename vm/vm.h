@@ -1,0 +1,242 @@
+// VM: one Eta virtual machine: its heap, symbol table, loaded modules,
+// globals, stack and dynamic state. Nothing is global: any number of VMs may
+// run at once, one per thread.
+#ifndef ETA_VM_VM_H_
+#define ETA_VM_VM_H_
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "compiler/status_macros.h"
+#include "vm/function.h"
+#include "vm/heap.h"
+#include "vm/object.h"
+#include "vm/port.h"
+#include "vm/value.h"
+
+namespace eta::module {
+class Module;
+}  // namespace eta::module
+
+namespace eta::vm {
+
+// PrimitiveSpec is one row of a builtin table: name, argument count range
+// (max -1 for any), implementation, and whether the interpreter handles it.
+struct PrimitiveSpec {
+  const char* name;
+  int min_args;
+  int max_args;
+  PrimitiveFunction function;
+  PrimitiveSpecial special = PrimitiveSpecial::kNone;
+};
+
+// VMOptions configures a VM.
+struct VMOptions {
+  HeapOptions heap;
+  // Deepest call nesting before a stack-overflow error is raised.
+  size_t max_frames = 10'000'000;
+  // Arguments after the script, for (command-line-arguments).
+  std::vector<std::string> arguments;
+  // The script path, first element of (command-line).
+  std::string program_name;
+};
+
+// ModuleLoader finds, compiles or loads modules on behalf of the VM; the
+// tools supply it (the VM never links the compiler).
+class ModuleLoader {
+ public:
+  virtual ~ModuleLoader() = default;
+  // Load makes module `name` (imported from a module in file `from_file`)
+  // available in `vm`, loading its own imports first.
+  virtual absl::Status Load(VM& vm, const std::string& name,
+                            const std::string& from_file) = 0;
+};
+
+// Frame is one activation on the VM's call stack.
+struct Frame {
+  Closure* closure;
+  const uint32_t* pc;   // where execution continues in this frame
+  uint32_t base;        // stack index of local 0
+  uint64_t escape_id;   // non-zero for frames made by %call/ec
+};
+
+// Continuation is a captured control state: invoking it returns the given
+// value(s) from frame `frame_count`. A full continuation carries copies of
+// the frames and stack below it; an escape continuation only names a live
+// frame.
+struct Continuation : Object {
+  Continuation() : Object(ObjectType::kContinuation) {}
+  bool escape_only = false;
+  uint64_t escape_id = 0;
+  uint64_t run_id = 0;
+  size_t frame_index = 0;  // frames kept: the value returns into frame_index-1
+  size_t stack_size = 0;   // the value lands at this stack index
+  std::vector<Frame> frames;
+  std::vector<Value> stack;
+  Value handlers;
+};
+
+class VM {
+ public:
+  explicit VM(VMOptions options);
+  ~VM();
+  VM(const VM&) = delete;
+  VM& operator=(const VM&) = delete;
+
+  Heap& heap() { return heap_; }
+  const VMOptions& options() const { return options_; }
+
+  // ---- Building values (each may collect: root what you still need) ----
+  Value Cons(Value car, Value cdr);
+  Value MakeString(std::u32string chars);
+  Value MakeStringFromUtf8(std::string_view utf8);
+  // Intern returns the symbol named `name`.
+  Value Intern(std::string_view name);
+  Value MakeVector(std::vector<Value> items);
+  Value MakeBytevector(std::vector<uint8_t> bytes);
+  Value MakeFlonumOrFixnum(double d);
+  // MakeList builds a proper list from `items`.
+  Value MakeList(absl::Span<const Value> items);
+  // MakeError builds an error object with the current location and trace.
+  Value MakeError(std::string_view kind, std::string message, Value irritants);
+
+  // ---- Raising errors from primitives: each returns Value::RaiseMarker() ----
+  // Raise raises `object` (any value).
+  Value Raise(Value object);
+  // RaiseError raises an error object of `kind` with `message` and irritants.
+  Value RaiseError(std::string_view kind, std::string message,
+                   Value irritants = Value::Nil());
+  // RaiseTypeError: "PROC: argument N must be EXPECTED, got VALUE".
+  Value RaiseTypeError(std::string_view procedure, int position,
+                       std::string_view expected, Value got);
+  // RaiseRangeError: "PROC: argument N out of range: DETAIL".
+  Value RaiseRangeError(std::string_view procedure, int position,
+                        std::string_view detail, Value got);
+  Value RaiseOutOfMemory();
+
+  // ---- Ports ----
+  Value current_output_port() const { return output_port_; }
+  Value current_error_port() const { return error_port_; }
+  Value current_input_port() const { return input_port_; }
+  void set_current_output_port(Value port) { output_port_ = port; }
+  // FlushOutput flushes the standard output and error ports.
+  void FlushOutput();
+
+  // ---- Modules and globals ----
+  // AddPrimitives registers a builtin table in the builtin module.
+  void AddPrimitives(absl::Span<const PrimitiveSpec> table);
+  // LoadModule verifies and links a compiled module (its imports must be
+  // loaded already) without running its body.
+  absl::Status LoadModule(const std::string& serialized_module);
+  // LoadModuleMessage verifies and links an already parsed module.
+  absl::Status LoadModuleMessage(const eta::module::Module& message);
+  // IsModuleLoaded tells whether a module of that name is linked.
+  bool IsModuleLoaded(std::string_view name) const;
+  // RunModule runs the body of a loaded module (once), then its `main` if
+  // `call_main`. An uncaught error leaves the error in uncaught_error().
+  absl::Status RunModule(std::string_view name, bool call_main);
+  // FindModule returns a loaded module, or nullptr.
+  LoadedModule* FindModule(std::string_view name);
+  // FindGlobal returns the cell of a module's definition, or nullptr.
+  Global* FindGlobal(std::string_view module, std::string_view name);
+  // BuiltinNames lists every name of the builtin module.
+  std::vector<std::string> BuiltinNames() const;
+  void set_module_loader(ModuleLoader* loader) { loader_ = loader; }
+  ModuleLoader* module_loader() { return loader_; }
+
+  // ---- Calling ----
+  // Call applies `procedure` to `args` from C++ (not from a primitive) and
+  // runs until it returns. On an uncaught raise it returns an error status
+  // and uncaught_error() holds the raised value.
+  absl::StatusOr<Value> Call(Value procedure, absl::Span<const Value> args);
+  // uncaught_error is the value of the last uncaught raise, or Undefined.
+  Value uncaught_error() const { return uncaught_; }
+  // DescribeUncaught renders the uncaught error report (kind, message,
+  // location, stack trace) as printed to stderr.
+  std::string DescribeUncaught() const;
+  // exit_requested is set by (exit); exit_status says with which status.
+  bool exit_requested() const { return exit_requested_; }
+  int exit_status() const { return exit_status_; }
+  void RequestExit(int status) {
+    exit_requested_ = true;
+    exit_status_ = status;
+  }
+
+  // ---- Dynamic state used by the prelude ----
+  Value handlers() const { return handlers_; }
+  void set_handlers(Value v) { handlers_ = v; }
+  Value winders() const { return winders_; }
+  void set_winders(Value v) { winders_ = v; }
+  // NextGensym returns a fresh counter value for gensym.
+  uint64_t NextGensym() { return ++gensym_counter_; }
+
+  // CurrentLocation is "file:line:col" of the innermost Eta frame's pc.
+  std::string CurrentLocation() const;
+  // StackTrace lists frames innermost first as "name at file:line:col".
+  std::vector<std::string> StackTrace(size_t max_frames = 64) const;
+
+ private:
+  static constexpr size_t kStackOverflowHeadroom = 10000;
+
+  void TraceRoots(Tracer& tracer);
+  Value Execute(size_t entry_frames);  // interpreter.cc
+  Global* NewGlobal(Value name, LoadedModule* owner);
+  void GrowStack(size_t needed);
+  // The following raise (set pending_raise_) and return the raise marker.
+  Value RaiseArity(Value callee, uint32_t argc);
+  Value UsedBeforeDefinition();
+  Value NotABox();
+  Value UnboundGlobal(Global* global);
+  Value OutOfMemoryValue();
+  Value StackOverflowValue();
+  // PackValues makes a multiple-values object of `count` values.
+  Value PackValues(const Value* values, uint32_t count);
+  // MakeTaggedRaise builds the object of (raise 'kind payload).
+  Value MakeTaggedRaise(Value kind, Value payload);
+  void RecordUncaught(Value raised);
+
+  VMOptions options_;
+  Heap heap_;
+  absl::flat_hash_map<std::string, Symbol*> symbols_;
+  std::deque<Global> globals_;
+  std::vector<std::unique_ptr<LoadedModule>> modules_;
+  absl::flat_hash_map<std::string, LoadedModule*> modules_by_name_;
+  LoadedModule* builtins_ = nullptr;
+  ModuleLoader* loader_ = nullptr;
+
+  // Interpreter state.
+  std::vector<Value> stack_;
+  size_t sp_ = 0;  // stack_[0, sp_) is live
+  std::vector<Frame> frames_;
+  uint64_t next_escape_id_ = 0;
+  uint64_t pending_escape_id_ = 0;
+  size_t frame_limit_ = 0;
+  Global* invoke_handler_ = nullptr;  // the prelude's %invoke-handler
+  Value out_of_memory_ = Value::Undefined();
+  std::string uncaught_location_;
+  std::vector<std::string> uncaught_trace_;
+  uint64_t run_id_ = 0;
+  Value handlers_ = Value::Nil();
+  Value winders_ = Value::Nil();
+  Value pending_raise_ = Value::Undefined();
+  bool pending_continuable_ = false;
+  Value uncaught_ = Value::Undefined();
+  Value output_port_, error_port_, input_port_;
+  bool exit_requested_ = false;
+  int exit_status_ = 0;
+  uint64_t gensym_counter_ = 0;
+  std::vector<Value> extra_roots_;
+  Function trampoline_;  // entry code used by Call
+};
+
+}  // namespace eta::vm
+
+#endif  // ETA_VM_VM_H_
