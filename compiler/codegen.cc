@@ -52,7 +52,8 @@ class ConstantPool {
       case Datum::Kind::kVector: {
         std::vector<uint32_t> indices;
         for (const auto& item : d->items) indices.push_back(Add(item.get()));
-        for (uint32_t i : indices) c.mutable_vector()->add_index(i);
+        auto* vector = c.mutable_vector();  // sets the oneof even when empty
+        for (uint32_t i : indices) vector->add_index(i);
         break;
       }
     }
@@ -137,7 +138,8 @@ class FunctionEmitter {
   }
 
   void Mark(const SourceLocation& at) {
-    if (at.line == 0) return;
+    // Generated procedures (record accessors) have no position of their own.
+    if (at.line == 0 || lambda_->location.line == 0) return;
     if (out_->source_map_size() > 0) {
       auto* last = out_->mutable_source_map(out_->source_map_size() - 1);
       if (last->line() == at.line && last->column() == at.column) return;

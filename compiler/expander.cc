@@ -292,7 +292,7 @@ absl::StatusOr<bool> Expander::ParseDefinition(
     body->assign(items.begin() + 2, items.end());
     return true;
   }
-  return SyntaxError(form->location,
+  return SyntaxError(items[1]->location,
                      absl::StrCat(head, ": expected a name or (name formals ...)"));
 }
 

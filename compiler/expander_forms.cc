@@ -155,7 +155,10 @@ absl::StatusOr<NodePtr> Expander::ExpandSpecial(const std::string& keyword,
 absl::StatusOr<NodePtr> Expander::ExpandSet(const DatumPtr& x,
                                             const std::vector<DatumPtr>& items,
                                             Scope* scope) {
-  if (items.size() != 3 || !items[1]->IsSymbol()) {
+  if (items.size() >= 2 && !items[1]->IsSymbol()) {
+    return SyntaxError(items[1]->location, "set!: expected a variable name");
+  }
+  if (items.size() != 3) {
     return SyntaxError(x->location, "set!: expected (set! name value)");
   }
   const std::string& name = items[1]->text;
@@ -445,7 +448,7 @@ absl::StatusOr<NodePtr> Expander::ExpandCase(const DatumPtr& x,
     }
     std::vector<DatumPtr> data;
     if (!ListToVector(parts[0], &data)) {
-      return SyntaxError(parts[0]->location, "case: clause data must be a list");
+      return SyntaxError(clause->location, "case: clause data must be a list");
     }
     NodePtr test = MakeNode(Node::Kind::kCall, clause->location);
     test->children.push_back(BuiltinRef("memv", clause->location));
@@ -651,14 +654,19 @@ absl::StatusOr<std::vector<DatumPtr>> Expander::RecordTypeDefinitions(
     fields.push_back(spec[0]);
     specs.push_back(spec);
   }
-  auto list = [&](std::vector<DatumPtr> v) { return MakeList(v, at); };
-  auto quote = [&](DatumPtr d) { return list({Sym("quote", at), d}); };
+  // Generated code carries no line: errors inside it are reported at the
+  // caller's call site.
+  SourceLocation gen = at;
+  gen.line = 0;
+  gen.column = 0;
+  auto list = [&](std::vector<DatumPtr> v) { return MakeList(v, gen); };
+  auto quote = [&](DatumPtr d) { return list({Sym("quote", gen), d}); };
   std::string bare = type_name->text;
   if (bare.size() > 2 && bare.front() == '<' && bare.back() == '>') bare = bare.substr(1, bare.size() - 2);
   std::vector<DatumPtr> out;
-  out.push_back(list({Sym("define", at), type_name,
-                      list({Sym("%make-record-type", at), quote(MakeSymbol(bare, at)),
-                            quote(MakeList(fields, at))})}));
+  out.push_back(list({Sym("define", gen), type_name,
+                      list({Sym("%make-record-type", gen), quote(MakeSymbol(bare, gen)),
+                            quote(MakeList(fields, gen))})}));
   // Constructor.
   if (items.size() > 2 && !(items[2]->kind == Datum::Kind::kBool)) {
     std::vector<DatumPtr> ctor;
@@ -669,11 +677,11 @@ absl::StatusOr<std::vector<DatumPtr>> Expander::RecordTypeDefinitions(
       return SyntaxError(items[2]->location, "define-record-type: constructor must be (name field ...)");
     }
     std::vector<DatumPtr> args(ctor.begin() + 1, ctor.end());
-    std::vector<DatumPtr> make{Sym("%make-record", at), type_name};
+    std::vector<DatumPtr> make{Sym("%make-record", gen), type_name};
     for (const auto& f : fields) {
       bool given = false;
       for (const auto& a : args) given |= a->text == f->text;
-      make.push_back(given ? f : MakeBool(false, at));
+      make.push_back(given ? f : MakeBool(false, gen));
     }
     for (const auto& a : args) {
       bool known = false;
@@ -682,31 +690,31 @@ absl::StatusOr<std::vector<DatumPtr>> Expander::RecordTypeDefinitions(
         return SyntaxError(a->location, absl::StrCat("define-record-type: ", a->text, " is not a field"));
       }
     }
-    out.push_back(list({Sym("define", at), list({Sym("lambda", at), MakeList(args, at), list(make)})}));
+    out.push_back(list({Sym("define", gen), list({Sym("lambda", gen), MakeList(args, gen), list(make)})}));
     // Put the name in: (define name (lambda ...))
-    out.back() = list({Sym("define", at), ctor[0],
-                       list({Sym("lambda", at), MakeList(args, at), list(make)})});
+    out.back() = list({Sym("define", gen), ctor[0],
+                       list({Sym("lambda", gen), MakeList(args, gen), list(make)})});
   }
   if (items.size() > 3 && items[3]->IsSymbol()) {
-    DatumPtr obj = Sym("obj", at);
-    out.push_back(list({Sym("define", at), items[3],
-                        list({Sym("lambda", at), list({obj}),
-                              list({Sym("%record?", at), obj, type_name})})}));
+    DatumPtr obj = Sym("obj", gen);
+    out.push_back(list({Sym("define", gen), items[3],
+                        list({Sym("lambda", gen), list({obj}),
+                              list({Sym("%record?", gen), obj, type_name})})}));
   }
   for (size_t i = 0; i < specs.size(); ++i) {
-    DatumPtr obj = Sym("obj", at);
-    DatumPtr index = MakeInteger(static_cast<int64_t>(i), at);
+    DatumPtr obj = Sym("obj", gen);
+    DatumPtr index = MakeInteger(static_cast<int64_t>(i), gen);
     if (specs[i].size() >= 2) {
-      out.push_back(list({Sym("define", at), specs[i][1],
-                          list({Sym("lambda", at), list({obj}),
-                                list({Sym("%record-ref", at), obj, type_name, index,
+      out.push_back(list({Sym("define", gen), specs[i][1],
+                          list({Sym("lambda", gen), list({obj}),
+                                list({Sym("%record-ref", gen), obj, type_name, index,
                                       quote(specs[i][1])})})}));
     }
     if (specs[i].size() == 3) {
-      DatumPtr value = Sym("value", at);
-      out.push_back(list({Sym("define", at), specs[i][2],
-                          list({Sym("lambda", at), list({obj, value}),
-                                list({Sym("%record-set!", at), obj, type_name, index, value,
+      DatumPtr value = Sym("value", gen);
+      out.push_back(list({Sym("define", gen), specs[i][2],
+                          list({Sym("lambda", gen), list({obj, value}),
+                                list({Sym("%record-set!", gen), obj, type_name, index, value,
                                       quote(specs[i][2])})})}));
     }
   }

@@ -311,9 +311,14 @@ uint32_t PcOffset(const Frame& frame) {
 }  // namespace
 
 std::string VM::CurrentLocation() const {
-  if (frames_.empty()) return "";
-  const Frame& top = frames_.back();
-  return top.closure->function->LocationAt(PcOffset(top));
+  // The innermost frame with source positions (generated code has none).
+  for (size_t i = frames_.size(); i > 0; --i) {
+    const Frame& f = frames_[i - 1];
+    if (!f.closure->function->source_map.empty()) {
+      return f.closure->function->LocationAt(PcOffset(f));
+    }
+  }
+  return "";
 }
 
 std::vector<std::string> VM::StackTrace(size_t max_frames) const {
