@@ -100,7 +100,11 @@ class FunctionEmitter {
     for (uint32_t i = 0; i < lambda_->required + (lambda_->rest ? 1 : 0); ++i) {
       if (lambda_->vars[i]->Boxed()) Emit(Opcode::kBOX_LOCAL, {i});
     }
-    ETA_RETURN_IF_ERROR(Compile(lambda_->body.get(), true));
+    // The module body's last expression is not a tail call, so that its
+    // frame (and position) stays in error traces.
+    bool module_body = lambda_->parent == nullptr;
+    ETA_RETURN_IF_ERROR(Compile(lambda_->body.get(), !module_body));
+    if (module_body) Emit(Opcode::kRETURN);
     out_->set_frame_size(static_cast<uint32_t>(lambda_->vars.size()));
     out_->set_max_stack(static_cast<uint32_t>(max_depth_));
     for (Var* v : lambda_->free) {
