@@ -133,6 +133,15 @@ class FunctionEmitter {
 
   void Emit(Opcode op, std::initializer_list<uint32_t> operands = {}) {
     const auto& info = kOpcodeInfo[static_cast<int>(op)];
+    // Peephole: UNSPECIFIED then POP does nothing, unless a jump lands between.
+    if (op == Opcode::kPOP && last_op_pc_ + 1 == Pc() && last_label_pc_ + 1 < Pc() &&
+        out_->code(last_op_pc_) == static_cast<uint32_t>(Opcode::kUNSPECIFIED)) {
+      out_->mutable_code()->RemoveLast();
+      depth_ -= 1;
+      last_op_pc_ = UINT32_MAX - 1;
+      return;
+    }
+    last_op_pc_ = Pc();
     out_->add_code(static_cast<uint32_t>(op));
     for (uint32_t a : operands) out_->add_code(a);
     int pops = info.pops < 0 ? static_cast<int>(*operands.begin()) + 1 : info.pops;
@@ -165,6 +174,7 @@ class FunctionEmitter {
     return Pc() - 1;
   }
   void Patch(uint32_t operand_at) {
+    last_label_pc_ = Pc();
     int32_t offset = static_cast<int32_t>(Pc()) - static_cast<int32_t>(operand_at + 1);
     out_->set_code(operand_at, static_cast<uint32_t>(offset));
   }
@@ -236,8 +246,8 @@ class FunctionEmitter {
         Emit(Opcode::kUNSPECIFIED);
         break;
       case Node::Kind::kIf: {
-        ETA_RETURN_IF_ERROR(Compile(n->children[0].get(), false));
-        uint32_t to_else = EmitJump(Opcode::kJUMP_IF_FALSE);
+        uint32_t to_else;
+        ETA_ASSIGN_OR_RETURN(to_else, CompileTest(n->children[0].get()));
         int depth = depth_;
         ETA_RETURN_IF_ERROR(Compile(n->children[1].get(), tail));
         uint32_t to_end = EmitJump(Opcode::kJUMP);
@@ -285,11 +295,17 @@ class FunctionEmitter {
         return absl::OkStatus();
       }
       case Node::Kind::kPrimitive: {
+        auto op = static_cast<Opcode>(n->opcode);
+        if (op == Opcode::kADD_IMM && IsPlainLocal(n->children[0].get())) {
+          Mark(n->location);
+          Emit(Opcode::kLOCAL_ADD_IMM,
+               {n->children[0]->var->slot, static_cast<uint32_t>(n->immediate)});
+          break;
+        }
         for (auto& child : n->children) {
           ETA_RETURN_IF_ERROR(Compile(child.get(), false));
         }
         Mark(n->location);
-        auto op = static_cast<Opcode>(n->opcode);
         if (op == Opcode::kADD_IMM) {
           Emit(op, {static_cast<uint32_t>(n->immediate)});
         } else {
@@ -300,6 +316,66 @@ class FunctionEmitter {
     }
     if (tail) Emit(Opcode::kRETURN), depth_ += 1;
     return absl::OkStatus();
+  }
+
+  // CompileTest compiles an if's test and the jump to its else branch,
+  // fusing a primitive test with the branch; returns the jump's operand.
+  absl::StatusOr<uint32_t> CompileTest(Node* test) {
+    static const std::pair<Opcode, Opcode> kFused[] = {
+        {Opcode::kNUM_EQ, Opcode::kBRANCH_NUM_EQ}, {Opcode::kLT, Opcode::kBRANCH_LT},
+        {Opcode::kLE, Opcode::kBRANCH_LE},         {Opcode::kGT, Opcode::kBRANCH_GT},
+        {Opcode::kGE, Opcode::kBRANCH_GE},         {Opcode::kNULL_P, Opcode::kBRANCH_NULL},
+        {Opcode::kPAIR_P, Opcode::kBRANCH_PAIR},   {Opcode::kEQ_P, Opcode::kBRANCH_EQ},
+        {Opcode::kZERO_P, Opcode::kBRANCH_ZERO},   {Opcode::kNOT, Opcode::kBRANCH_NOT},
+    };
+    static const std::pair<Opcode, Opcode> kLocalFused[] = {
+        {Opcode::kNUM_EQ, Opcode::kBRANCH_LOCAL_NUM_EQ}, {Opcode::kLT, Opcode::kBRANCH_LOCAL_LT},
+        {Opcode::kLE, Opcode::kBRANCH_LOCAL_LE},         {Opcode::kGT, Opcode::kBRANCH_LOCAL_GT},
+        {Opcode::kGE, Opcode::kBRANCH_LOCAL_GE},
+    };
+    if (test->kind == Node::Kind::kPrimitive && test->children.size() == 2) {
+      // (< local 10): compare a plain local with a small integer in one step.
+      const Node* left = test->children[0].get();
+      const Node* right = test->children[1].get();
+      int32_t imm;
+      if (IsPlainLocal(left) && SmallInteger(right, &imm)) {
+        for (const auto& [plain, fused] : kLocalFused) {
+          if (test->opcode != static_cast<uint32_t>(plain)) continue;
+          Mark(test->location);
+          Emit(fused, {left->var->slot, static_cast<uint32_t>(imm), 0});
+          return Pc() - 1;
+        }
+      }
+    }
+    if (test->kind == Node::Kind::kPrimitive) {
+      for (const auto& [plain, fused] : kFused) {
+        if (test->opcode != static_cast<uint32_t>(plain)) continue;
+        for (auto& child : test->children) {
+          ETA_RETURN_IF_ERROR(Compile(child.get(), false));
+        }
+        Mark(test->location);
+        return EmitJump(fused);
+      }
+    }
+    ETA_RETURN_IF_ERROR(Compile(test, false));
+    return EmitJump(Opcode::kJUMP_IF_FALSE);
+  }
+
+  // IsPlainLocal: a local of this frame read without box or check.
+  bool IsPlainLocal(const Node* n) const {
+    return n->kind == Node::Kind::kLocalRef && n->var->owner == lambda_ &&
+           !n->var->Boxed() && !n->var->checked &&
+           !(n->var->self_lambda == lambda_ && !n->var->set_explicitly);
+  }
+
+  static bool SmallInteger(const Node* n, int32_t* value) {
+    if (n->kind != Node::Kind::kConstant || !n->datum ||
+        n->datum->kind != Datum::Kind::kInteger || n->datum->integer < INT32_MIN ||
+        n->datum->integer > INT32_MAX) {
+      return false;
+    }
+    *value = static_cast<int32_t>(n->datum->integer);
+    return true;
   }
 
   void EmitConstant(const Datum* d) {
@@ -327,6 +403,8 @@ class FunctionEmitter {
   eta::module::Function* out_;
   int depth_ = 0;
   int max_depth_ = 0;
+  uint32_t last_op_pc_ = UINT32_MAX - 1;  // start of the last instruction
+  int64_t last_label_pc_ = -1;            // last position a jump lands on
 };
 
 }  // namespace

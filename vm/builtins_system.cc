@@ -93,7 +93,7 @@ Value Platform(VM& vm, Arguments args) {
 }
 
 const PrimitiveSpec kSystemPrimitives[] = {
-    {"exit", 0, 1, Exit},
+    {"%exit", 0, 1, Exit},
     {"hostname", 0, 0, Hostname},
     {"getenv", 1, 1, Getenv},
     {"command-line", 0, 0, CommandLine},

@@ -48,6 +48,9 @@ struct Function {
   std::vector<Capture> captures;
   std::vector<SourcePoint> source_map;
   LoadedModule* module = nullptr;
+  // The module's constants and globals, cached for the interpreter.
+  const Value* constants = nullptr;
+  Global* const* globals = nullptr;
 
   // LocationAt renders "file:line:col" for the instruction at `pc`.
   std::string LocationAt(uint32_t pc) const;

@@ -61,6 +61,17 @@ class Heap {
     return object;
   }
 
+  // NewClosure allocates a closure of `function` with room for `count`
+  // captured values (unspecified until set). Null past the heap limit.
+  Closure* NewClosure(const Function* function, uint32_t count) {
+    size_t bytes = sizeof(Closure) + count * sizeof(Value);
+    MaybeCollect(bytes);
+    if (over_limit_) return nullptr;
+    Closure* closure = new (::operator new(bytes)) Closure(function, count);
+    Link(closure, bytes);
+    return closure;
+  }
+
   // ReportExtraBytes tells the heap that an object grew by `bytes` outside
   // its struct (vector or string storage), so collections stay timely.
   void ReportExtraBytes(size_t bytes) { allocated_since_gc_ += bytes; }

@@ -25,8 +25,8 @@ Value VM::Execute(size_t entry_frames) {
   const Function* fn = closure->function;
   Value* locals = stack + frame->base;
   const uint32_t* pc = frame->pc;
-  const Value* constants = fn->module->constants.data();
-  Global* const* globals = fn->module->globals.data();
+  const Value* constants = fn->constants;
+  Global* const* globals = fn->globals;
   uint32_t argc = 0;
   bool tail = false;
   bool continuable_raise = false;
@@ -44,8 +44,8 @@ Value VM::Execute(size_t entry_frames) {
     fn = closure->function;                            \
     locals = stack + frame->base;                      \
     pc = frame->pc;                                    \
-    constants = fn->module->constants.data();          \
-    globals = fn->module->globals.data();              \
+    constants = fn->constants;                         \
+    globals = fn->globals;                             \
   } while (0)
 #define RAISE(value_expr)  \
   do {                     \
@@ -149,11 +149,11 @@ Value VM::Execute(size_t entry_frames) {
     DISPATCH();
   }
   CASE(CAPTURED_REF) {
-    *sp++ = closure->captured[*pc++];
+    *sp++ = closure->captured()[*pc++];
     DISPATCH();
   }
   CASE(CAPTURED_BOX_REF) {
-    Value b = closure->captured[*pc++];
+    Value b = closure->captured()[*pc++];
     if (!IsType(b, ObjectType::kBox)) RAISE(NotABox());
     Value v = As<Box>(b)->value;
     if (v.IsUndefined()) RAISE(UsedBeforeDefinition());
@@ -161,7 +161,7 @@ Value VM::Execute(size_t entry_frames) {
     DISPATCH();
   }
   CASE(CAPTURED_BOX_SET) {
-    Value b = closure->captured[*pc++];
+    Value b = closure->captured()[*pc++];
     if (!IsType(b, ObjectType::kBox)) RAISE(NotABox());
     As<Box>(b)->value = *--sp;
     DISPATCH();
@@ -208,13 +208,13 @@ Value VM::Execute(size_t entry_frames) {
   CASE(MAKE_CLOSURE) {
     const Function* target = fn->module->functions[*pc++].get();
     SYNC();
-    Closure* made = heap_.New<Closure>(
+    Closure* made = heap_.NewClosure(
         target, static_cast<uint32_t>(target->captures.size()));
     if (!made) RAISE(OutOfMemoryValue());
     for (size_t i = 0; i < target->captures.size(); ++i) {
       const Capture& c = target->captures[i];
-      made->captured[i] = c.from_local ? locals[c.index]
-                                       : closure->captured[c.index];
+      made->captured()[i] = c.from_local ? locals[c.index]
+                                       : closure->captured()[c.index];
     }
     *sp++ = Value::FromObject(made);
     DISPATCH();
@@ -285,6 +285,102 @@ Value VM::Execute(size_t entry_frames) {
   COMPARE(GE, >=, kGe, ">=")
 #undef COMPARE
 
+  // ---- Fused test-and-branch: the jump is taken when the test fails ----
+#define BRANCH_COMPARE(NAME, op, slow_op, symbol)                         \
+  CASE(NAME) {                                                            \
+    Value b = sp[-1];                                                     \
+    Value a = sp[-2];                                                     \
+    int32_t offset = static_cast<int32_t>(*pc++);                         \
+    bool result;                                                          \
+    if (a.IsFixnum() && b.IsFixnum()) {                                   \
+      result = a.AsFixnum() op b.AsFixnum();                              \
+    } else {                                                              \
+      int bad = CompareSlow(CompareOp::slow_op, a, b, &result);           \
+      if (bad) TYPE_ERROR(symbol, bad, "a number", bad == 1 ? a : b);     \
+    }                                                                     \
+    sp -= 2;                                                              \
+    if (!result) pc += offset;                                            \
+    DISPATCH();                                                           \
+  }
+  BRANCH_COMPARE(BRANCH_NUM_EQ, ==, kEq, "=")
+  BRANCH_COMPARE(BRANCH_LT, <, kLt, "<")
+  BRANCH_COMPARE(BRANCH_LE, <=, kLe, "<=")
+  BRANCH_COMPARE(BRANCH_GT, >, kGt, ">")
+  BRANCH_COMPARE(BRANCH_GE, >=, kGe, ">=")
+#undef BRANCH_COMPARE
+#define BRANCH_LOCAL(NAME, op, slow_op, symbol)                           \
+  CASE(NAME) {                                                            \
+    Value a = locals[pc[0]];                                              \
+    int64_t imm = static_cast<int32_t>(pc[1]);                            \
+    int32_t offset = static_cast<int32_t>(pc[2]);                         \
+    pc += 3;                                                              \
+    bool result;                                                          \
+    if (a.IsFixnum()) {                                                   \
+      result = a.AsFixnum() op imm;                                       \
+    } else if (CompareSlow(CompareOp::slow_op, a, Value::Fixnum(imm), &result)) { \
+      TYPE_ERROR(symbol, 1, "a number", a);                               \
+    }                                                                     \
+    if (!result) pc += offset;                                            \
+    DISPATCH();                                                           \
+  }
+  BRANCH_LOCAL(BRANCH_LOCAL_NUM_EQ, ==, kEq, "=")
+  BRANCH_LOCAL(BRANCH_LOCAL_LT, <, kLt, "<")
+  BRANCH_LOCAL(BRANCH_LOCAL_LE, <=, kLe, "<=")
+  BRANCH_LOCAL(BRANCH_LOCAL_GT, >, kGt, ">")
+  BRANCH_LOCAL(BRANCH_LOCAL_GE, >=, kGe, ">=")
+#undef BRANCH_LOCAL
+  CASE(LOCAL_ADD_IMM) {
+    Value a = locals[pc[0]];
+    int64_t imm = static_cast<int32_t>(pc[1]);
+    pc += 2;
+    int64_t r;
+    if (a.IsFixnum() && !__builtin_add_overflow(a.AsFixnum(), imm, &r)) {
+      *sp++ = Value::Fixnum(r);
+      DISPATCH();
+    }
+    Value result;
+    if (ArithmeticSlow(ArithOp::kAdd, a, Value::Fixnum(imm), &result)) {
+      TYPE_ERROR(imm >= 0 ? "+" : "-", 1, "a number", a);
+    }
+    *sp++ = result;
+    DISPATCH();
+  }
+  CASE(BRANCH_NULL) {
+    int32_t offset = static_cast<int32_t>(*pc++);
+    if (!(--sp)->IsNil()) pc += offset;
+    DISPATCH();
+  }
+  CASE(BRANCH_PAIR) {
+    int32_t offset = static_cast<int32_t>(*pc++);
+    if (!IsPair(*--sp)) pc += offset;
+    DISPATCH();
+  }
+  CASE(BRANCH_EQ) {
+    int32_t offset = static_cast<int32_t>(*pc++);
+    sp -= 2;
+    if (!sp[0].Eq(sp[1])) pc += offset;
+    DISPATCH();
+  }
+  CASE(BRANCH_NOT) {
+    int32_t offset = static_cast<int32_t>(*pc++);
+    if (!(--sp)->IsFalse()) pc += offset;
+    DISPATCH();
+  }
+  CASE(BRANCH_ZERO) {
+    Value a = sp[-1];
+    int32_t offset = static_cast<int32_t>(*pc++);
+    bool zero;
+    if (a.IsFixnum()) {
+      zero = a.AsFixnum() == 0;
+    } else if (a.IsFlonum()) {
+      zero = a.AsFlonum() == 0.0;
+    } else {
+      TYPE_ERROR("zero?", 1, "a number", a);
+    }
+    --sp;
+    if (!zero) pc += offset;
+    DISPATCH();
+  }
   CASE(ZERO_P) {
     Value a = sp[-1];
     if (a.IsFixnum()) {
@@ -373,11 +469,58 @@ Value VM::Execute(size_t entry_frames) {
   CASE(CALL) {
     argc = *pc++;
     tail = false;
+    // Fast path: a closure with exactly `argc` parameters and no rest list.
+    Value* callee_slot = sp - argc - 1;
+    if (IsType(*callee_slot, ObjectType::kClosure)) {
+      Closure* target = As<Closure>(*callee_slot);
+      const Function* target_fn = target->function;
+      size_t base = static_cast<size_t>(callee_slot + 1 - stack);
+      if (argc == target_fn->required && !target_fn->rest &&
+          frames_.size() < frame_limit_ && pending_escape_id_ == 0 &&
+          base + target_fn->frame_size + target_fn->max_stack + 8 <= stack_.size()) {
+        frames_.back().pc = pc;
+        frames_.push_back(Frame{target, target_fn->code.data(),
+                                static_cast<uint32_t>(base), 0});
+        closure = target;
+        fn = target_fn;
+        locals = stack + base;
+        pc = fn->code.data();
+        constants = fn->constants;
+        globals = fn->globals;
+        for (uint32_t i = argc; i < fn->frame_size; ++i) locals[i] = Value::Undefined();
+        sp = locals + fn->frame_size;
+        DISPATCH();
+      }
+    }
     goto do_call;
   }
   CASE(TAIL_CALL) {
     argc = *pc++;
     tail = true;
+    // Fast path: a closure with exactly `argc` parameters replaces this frame.
+    Value* callee_slot = sp - argc - 1;
+    if (IsType(*callee_slot, ObjectType::kClosure)) {
+      Closure* target = As<Closure>(*callee_slot);
+      const Function* target_fn = target->function;
+      Frame& current = frames_.back();
+      size_t base = current.base;
+      if (argc == target_fn->required && !target_fn->rest && pending_escape_id_ == 0 &&
+          base + target_fn->frame_size + target_fn->max_stack + 8 <= stack_.size()) {
+        Value* destination = stack + base - 1;
+        for (uint32_t i = 0; i <= argc; ++i) destination[i] = callee_slot[i];
+        current.closure = target;
+        current.pc = target_fn->code.data();
+        closure = target;
+        fn = target_fn;
+        locals = stack + base;
+        pc = fn->code.data();
+        constants = fn->constants;
+        globals = fn->globals;
+        for (uint32_t i = argc; i < fn->frame_size; ++i) locals[i] = Value::Undefined();
+        sp = locals + fn->frame_size;
+        DISPATCH();
+      }
+    }
     goto do_call;
   }
   CASE(RETURN) {
@@ -456,8 +599,8 @@ do_call: {
     fn = target_fn;
     locals = stack + base;
     pc = fn->code.data();
-    constants = fn->module->constants.data();
-    globals = fn->module->globals.data();
+    constants = fn->constants;
+    globals = fn->globals;
     for (uint32_t i = argc; i < fn->frame_size; ++i) {
       locals[i] = Value::Undefined();
     }

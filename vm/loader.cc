@@ -78,6 +78,13 @@ absl::Status VerifyCode(const eta::module::Module& m, int index) {
           return Invalid(m.name(), absl::StrCat(where, ": constant index out of range at ", pc));
         }
         break;
+      case Opcode::kBRANCH_LOCAL_NUM_EQ:
+      case Opcode::kBRANCH_LOCAL_LT:
+      case Opcode::kBRANCH_LOCAL_LE:
+      case Opcode::kBRANCH_LOCAL_GT:
+      case Opcode::kBRANCH_LOCAL_GE:
+      case Opcode::kLOCAL_ADD_IMM:
+      case Opcode::kFRESH_BOX:
       case Opcode::kLOCAL_REF:
       case Opcode::kLOCAL_REF_CHECKED:
       case Opcode::kLOCAL_SET:
@@ -132,8 +139,12 @@ absl::Status VerifyCode(const eta::module::Module& m, int index) {
       return absl::OkStatus();
     };
     if (op == Opcode::kRETURN) continue;
-    if (op == Opcode::kJUMP || op == Opcode::kJUMP_IF_FALSE) {
-      int64_t target = static_cast<int64_t>(next) + static_cast<int32_t>(a);
+    bool local_branch = op >= Opcode::kBRANCH_LOCAL_NUM_EQ && op <= Opcode::kBRANCH_LOCAL_GE;
+    if (op == Opcode::kJUMP || op == Opcode::kJUMP_IF_FALSE || local_branch ||
+        (op >= Opcode::kBRANCH_NUM_EQ && op <= Opcode::kBRANCH_NOT)) {
+      // The offset is the last operand.
+      uint32_t offset_word = code[pc + info.operands];
+      int64_t target = static_cast<int64_t>(next) + static_cast<int32_t>(offset_word);
       if (target < 0 || target >= size) {
         return Invalid(m.name(), absl::StrCat(where, ": jump target out of code at ", pc));
       }
@@ -318,6 +329,8 @@ absl::Status VM::LoadModuleMessage(const eta::module::Module& m) {
     std::sort(fn->source_map.begin(), fn->source_map.end(),
               [](const SourcePoint& a, const SourcePoint& b) { return a.pc < b.pc; });
     fn->module = module;
+    fn->constants = module->constants.data();
+    fn->globals = module->globals.data();
     module->functions.push_back(std::move(fn));
   }
   return absl::OkStatus();

@@ -58,12 +58,15 @@ const TypeDescriptor kTypes[] = {
      }},
     {"procedure",
      [](Object* o, Tracer& t) {
-       TraceValues(static_cast<Closure*>(o)->captured, t);
+       auto* c = static_cast<Closure*>(o);
+       for (uint32_t i = 0; i < c->count; ++i) t.Mark(c->captured()[i]);
      },
-     DeleteAs<Closure>,
      [](Object* o) {
-       return sizeof(Closure) +
-              static_cast<Closure*>(o)->captured.capacity() * sizeof(Value);
+       static_cast<Closure*>(o)->~Closure();
+       ::operator delete(o);
+     },
+     [](Object* o) {
+       return sizeof(Closure) + static_cast<Closure*>(o)->count * sizeof(Value);
      }},
     {"procedure", TraceNothing, DeleteAs<Primitive>, SizeOf<Primitive>},
     {"continuation",

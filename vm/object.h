@@ -5,6 +5,7 @@
 #define ETA_VM_OBJECT_H_
 
 #include <cstdint>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -85,12 +86,18 @@ struct Bytevector : Object {
 
 // Closure is a compiled function with its captured values (flat closure;
 // variables that are assigned after capture are shared through Boxes).
+// The captured values are stored right after the struct, in the same
+// allocation (Heap::NewClosure), so making a closure is one allocation.
 struct Closure : Object {
   Closure(const Function* f, uint32_t n)
-      : Object(ObjectType::kClosure), function(f), captured(n) {}
+      : Object(ObjectType::kClosure), function(f), count(n) {
+    for (uint32_t i = 0; i < n; ++i) new (&captured()[i]) Value();
+  }
+  Value* captured() { return reinterpret_cast<Value*>(this + 1); }
   const Function* function;
-  std::vector<Value> captured;
+  uint32_t count;
 };
+static_assert(sizeof(Closure) % alignof(Value) == 0, "captures follow the struct");
 
 // Box is a mutable cell shared by closures that capture an assigned variable.
 struct Box : Object {

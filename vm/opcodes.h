@@ -65,7 +65,23 @@ namespace eta::vm {
   X(SELF, 0, 0, 1, "push(the running closure)")                               \
   X(MAKE_BOX, 0, 1, 1, "push(box(pop()))")                                    \
   X(DUP, 0, 0, 1, "push(top of stack)")                                       \
-  X(FRESH_BOX, 1, 0, 0, "L[a] = box(undefined) (letrec variables)")
+  X(FRESH_BOX, 1, 0, 0, "L[a] = box(undefined) (letrec variables)")          \
+  X(BRANCH_NUM_EQ, 1, 2, 0, "y = pop(); x = pop(); unless x = y: pc += a")   \
+  X(BRANCH_LT, 1, 2, 0, "y = pop(); x = pop(); unless x < y: pc += a")       \
+  X(BRANCH_LE, 1, 2, 0, "y = pop(); x = pop(); unless x <= y: pc += a")      \
+  X(BRANCH_GT, 1, 2, 0, "y = pop(); x = pop(); unless x > y: pc += a")       \
+  X(BRANCH_GE, 1, 2, 0, "y = pop(); x = pop(); unless x >= y: pc += a")      \
+  X(BRANCH_NULL, 1, 1, 0, "unless null?(pop()): pc += a")                    \
+  X(BRANCH_PAIR, 1, 1, 0, "unless pair?(pop()): pc += a")                    \
+  X(BRANCH_EQ, 1, 2, 0, "y = pop(); x = pop(); unless eq?(x, y): pc += a")   \
+  X(BRANCH_ZERO, 1, 1, 0, "unless zero?(pop()): pc += a")                    \
+  X(BRANCH_NOT, 1, 1, 0, "if pop() is true (not #f): pc += a")              \
+  X(BRANCH_LOCAL_NUM_EQ, 3, 0, 0, "unless L[a] = b as int32: pc += c")       \
+  X(BRANCH_LOCAL_LT, 3, 0, 0, "unless L[a] < b as int32: pc += c")           \
+  X(BRANCH_LOCAL_LE, 3, 0, 0, "unless L[a] <= b as int32: pc += c")          \
+  X(BRANCH_LOCAL_GT, 3, 0, 0, "unless L[a] > b as int32: pc += c")           \
+  X(BRANCH_LOCAL_GE, 3, 0, 0, "unless L[a] >= b as int32: pc += c")          \
+  X(LOCAL_ADD_IMM, 2, 0, 1, "push(L[a] + b as int32)")
 
 // Opcode enumerates the instructions.
 enum class Opcode : uint8_t {

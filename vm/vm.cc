@@ -409,7 +409,9 @@ absl::StatusOr<Value> VM::Call(Value procedure, absl::Span<const Value> args) {
     trampoline_.module = builtins_;
     trampoline_.name = "<entry>";
     trampoline_.max_stack = argc + 1;
-    Closure* entry = heap_.New<Closure>(&trampoline_, 0);
+    trampoline_.constants = builtins_->constants.data();
+    trampoline_.globals = builtins_->globals.data();
+    Closure* entry = heap_.NewClosure(&trampoline_, 0);
     if (!entry) {
       sp_ = slot;
       return absl::ResourceExhaustedError("out of memory");
@@ -437,7 +439,7 @@ absl::Status VM::RunModule(std::string_view name, bool call_main) {
   if (!m) return absl::NotFoundError(absl::StrCat("module ", AsAbsl(name), " is not loaded"));
   if (m->body_run) return absl::OkStatus();
   m->body_run = true;
-  Closure* body = heap_.New<Closure>(m->functions[0].get(), 0);
+  Closure* body = heap_.NewClosure(m->functions[0].get(), 0);
   if (!body) return absl::ResourceExhaustedError("out of memory");
   ETA_ASSIGN_OR_RETURN(Value ignored, Call(Value::FromObject(body), {}));
   (void)ignored;
