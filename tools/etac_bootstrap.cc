@@ -1,7 +1,7 @@
 // etac_bootstrap: compiles the prelude and the standard modules at build
 // time, before the embedded standard library exists.
 //   etac_bootstrap --primitives FILE [--prelude FILE.etac] [--module NAME]
-//                  -o OUT.etac FILE.eta ...
+//                  -o OUT.etac [--exports OUT.txt] FILE.eta ...
 // With --module, all files are one script module exporting everything.
 #include <cstdio>
 #include <fstream>
@@ -33,7 +33,7 @@ int Fail(const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string primitives, prelude, module_name, output;
+  std::string primitives, prelude, module_name, output, exports_output;
   std::vector<std::string> inputs;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
     else if (arg == "--prelude" && i + 1 < argc) prelude = argv[++i];
     else if (arg == "--module" && i + 1 < argc) module_name = argv[++i];
     else if (arg == "-o" && i + 1 < argc) output = argv[++i];
+    else if (arg == "--exports" && i + 1 < argc) exports_output = argv[++i];
     else inputs.push_back(arg);
   }
   if (primitives.empty() || output.empty() || inputs.empty()) {
@@ -83,5 +84,14 @@ int main(int argc, char** argv) {
   }
   std::ofstream out(output, std::ios::binary);
   if (!out || !file.SerializeToOstream(&out)) return Fail("cannot write " + output);
+  if (!exports_output.empty()) {
+    // The exported names, one per line, so the tools learn the builtins
+    // without parsing the module at start-up.
+    std::ofstream exports(exports_output);
+    for (const auto& m : file.modules()) {
+      for (const auto& e : m.exports()) exports << e << "\n";
+    }
+    if (!exports) return Fail("cannot write " + exports_output);
+  }
   return 0;
 }

@@ -71,12 +71,9 @@ const absl::flat_hash_map<std::string, std::string>& BuiltinMap() {
         (*m)[std::string(name)] = "%builtins";
       }
     }
-    if (const std::string* prelude = EmbeddedModuleBytes("%prelude")) {
-      eta::module::ModuleFile file;
-      if (file.ParseFromString(*prelude)) {
-        for (const auto& module : file.modules()) {
-          for (const auto& name : module.exports()) (*m)[name] = "%prelude";
-        }
+    if (const std::string* names = EmbeddedModuleBytes("prelude_exports.txt")) {
+      for (absl::string_view name : absl::StrSplit(*names, '\n', absl::SkipEmpty())) {
+        (*m)[std::string(name)] = "%prelude";
       }
     }
     return m;

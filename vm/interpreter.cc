@@ -475,8 +475,9 @@ Value VM::Execute(size_t entry_frames) {
       Closure* target = As<Closure>(*callee_slot);
       const Function* target_fn = target->function;
       size_t base = static_cast<size_t>(callee_slot + 1 - stack);
+      // (pending_escape_id_ is only set on the special-call path, never here.)
       if (argc == target_fn->required && !target_fn->rest &&
-          frames_.size() < frame_limit_ && pending_escape_id_ == 0 &&
+          frames_.size() < frame_limit_ &&
           base + target_fn->frame_size + target_fn->max_stack + 8 <= stack_.size()) {
         frames_.back().pc = pc;
         frames_.push_back(Frame{target, target_fn->code.data(),
@@ -504,7 +505,7 @@ Value VM::Execute(size_t entry_frames) {
       const Function* target_fn = target->function;
       Frame& current = frames_.back();
       size_t base = current.base;
-      if (argc == target_fn->required && !target_fn->rest && pending_escape_id_ == 0 &&
+      if (argc == target_fn->required && !target_fn->rest &&
           base + target_fn->frame_size + target_fn->max_stack + 8 <= stack_.size()) {
         Value* destination = stack + base - 1;
         for (uint32_t i = 0; i <= argc; ++i) destination[i] = callee_slot[i];
@@ -794,6 +795,7 @@ do_special: {
 do_raise: {
   // `raised` is the object; sp_ and the frame's pc are synchronised.
   sp = stack + sp_;
+  pending_escape_id_ = 0;
   if (raised.IsRaise()) raised = pending_raise_;
   bool continuable = continuable_raise;
   continuable_raise = false;
