@@ -246,6 +246,13 @@ class FunctionEmitter {
         Emit(Opcode::kUNSPECIFIED);
         break;
       case Node::Kind::kIf: {
+        // (if (not x) a b) is (if x b a).
+        while (n->children[0]->kind == Node::Kind::kPrimitive &&
+               n->children[0]->opcode == static_cast<uint32_t>(Opcode::kNOT)) {
+          NodePtr inner = std::move(n->children[0]->children[0]);
+          n->children[0] = std::move(inner);
+          std::swap(n->children[1], n->children[2]);
+        }
         uint32_t to_else;
         ETA_ASSIGN_OR_RETURN(to_else, CompileTest(n->children[0].get()));
         int depth = depth_;
