@@ -286,10 +286,23 @@ class FunctionEmitter {
         Emit(Opcode::kSELF);
         break;
       case Node::Kind::kCall: {
+        uint32_t argc = static_cast<uint32_t>(n->children.size() - 1);
+        if (tail && IsSelfReference(n->children[0].get()) && !lambda_->rest &&
+            argc == lambda_->required && depth_ == 0) {
+          // A self tail call is a loop: assign the parameters and jump back
+          // to the start (which re-boxes shared parameters afresh).
+          for (size_t i = 1; i < n->children.size(); ++i) {
+            ETA_RETURN_IF_ERROR(Compile(n->children[i].get(), false));
+          }
+          for (uint32_t i = argc; i > 0; --i) Emit(Opcode::kLOCAL_SET, {i - 1});
+          int32_t back = -static_cast<int32_t>(Pc() + 2);
+          Emit(Opcode::kJUMP, {static_cast<uint32_t>(back)});
+          depth_ += 1;  // as if the call had pushed its value
+          return absl::OkStatus();
+        }
         for (auto& child : n->children) {
           ETA_RETURN_IF_ERROR(Compile(child.get(), false));
         }
-        uint32_t argc = static_cast<uint32_t>(n->children.size() - 1);
         Mark(n->location);
         if (tail) {
           Emit(Opcode::kTAIL_CALL, {argc});
@@ -366,6 +379,12 @@ class FunctionEmitter {
     }
     ETA_RETURN_IF_ERROR(Compile(test, false));
     return EmitJump(Opcode::kJUMP_IF_FALSE);
+  }
+
+  // IsSelfReference: a reference to the running closure itself.
+  bool IsSelfReference(const Node* n) const {
+    return n->kind == Node::Kind::kLocalRef && n->var->self_lambda == lambda_ &&
+           !n->var->set_explicitly;
   }
 
   // IsPlainLocal: a local of this frame read without box or check.
