@@ -23,8 +23,48 @@ Heap::~Heap() {
   while (o) {
     Object* next = o->next_;
     DestroyObject(o);
+    Release(o);
     o = next;
   }
+  for (char* chunk : chunks_) ::operator delete(chunk);
+}
+
+void* Heap::Allocate(size_t bytes, uint8_t* size_class) {
+#if defined(__SANITIZE_ADDRESS__)
+  *size_class = 0;
+  return ::operator new(bytes);
+#else
+  if (bytes > kMaxPooledBytes) {
+    *size_class = 0;
+    return ::operator new(bytes);
+  }
+  size_t cls = (bytes + kPoolGranule - 1) / kPoolGranule;
+  *size_class = static_cast<uint8_t>(cls);
+  if (FreeCell* cell = free_lists_[cls]) {
+    free_lists_[cls] = cell->next;
+    return cell;
+  }
+  size_t size = cls * kPoolGranule;
+  if (chunk_cursor_ == nullptr || chunk_cursor_ + size > chunk_end_) {
+    chunk_cursor_ = static_cast<char*>(::operator new(kChunkBytes));
+    chunk_end_ = chunk_cursor_ + kChunkBytes;
+    chunks_.push_back(chunk_cursor_);
+  }
+  void* memory = chunk_cursor_;
+  chunk_cursor_ += size;
+  return memory;
+#endif
+}
+
+void Heap::Release(Object* object) {
+  uint8_t cls = object->size_class_;
+  if (cls == 0) {
+    ::operator delete(object);
+    return;
+  }
+  auto* cell = reinterpret_cast<FreeCell*>(object);
+  cell->next = free_lists_[cls];
+  free_lists_[cls] = cell;
 }
 
 void Heap::MaybeCollect(size_t bytes) {
@@ -39,7 +79,8 @@ void Heap::MaybeCollect(size_t bytes) {
   }
 }
 
-void Heap::Link(Object* object, size_t bytes) {
+void Heap::Link(Object* object, size_t bytes, uint8_t size_class) {
+  object->size_class_ = size_class;
   object->next_ = objects_;
   objects_ = object;
   allocated_since_gc_ += bytes;
@@ -77,6 +118,7 @@ void Heap::Sweep() {
     } else {
       *link = o->next_;
       DestroyObject(o);
+      Release(o);
     }
   }
   live_bytes_ = live;

@@ -56,8 +56,10 @@ class Heap {
   T* New(Args&&... args) {
     MaybeCollect(sizeof(T));
     if (over_limit_) return nullptr;
-    T* object = new T(std::forward<Args>(args)...);
-    Link(object, sizeof(T));
+    uint8_t size_class;
+    void* memory = Allocate(sizeof(T), &size_class);
+    T* object = new (memory) T(std::forward<Args>(args)...);
+    Link(object, sizeof(T), size_class);
     return object;
   }
 
@@ -67,8 +69,10 @@ class Heap {
     size_t bytes = sizeof(Closure) + count * sizeof(Value);
     MaybeCollect(bytes);
     if (over_limit_) return nullptr;
-    Closure* closure = new (::operator new(bytes)) Closure(function, count);
-    Link(closure, bytes);
+    uint8_t size_class;
+    void* memory = Allocate(bytes, &size_class);
+    Closure* closure = new (memory) Closure(function, count);
+    Link(closure, bytes, size_class);
     return closure;
   }
 
@@ -92,9 +96,27 @@ class Heap {
   void clear_over_limit() { over_limit_ = false; }
 
  private:
+  // Small objects come from per-size pools (16-byte classes up to
+  // kMaxPooledBytes) carved from large chunks; sweeping returns them to
+  // their pool. Larger objects use operator new. Address-sanitizer builds
+  // pool nothing, so use-after-free stays detectable.
+  static constexpr size_t kPoolGranule = 16;
+  static constexpr size_t kMaxPooledBytes = 256;
+  static constexpr size_t kChunkBytes = 256 * 1024;
+
   void MaybeCollect(size_t bytes);
-  void Link(Object* object, size_t bytes);
+  void* Allocate(size_t bytes, uint8_t* size_class);
+  void Release(Object* object);
+  void Link(Object* object, size_t bytes, uint8_t size_class);
   void Sweep();
+
+  struct FreeCell {
+    FreeCell* next;
+  };
+  FreeCell* free_lists_[kMaxPooledBytes / kPoolGranule + 1] = {};
+  std::vector<char*> chunks_;
+  char* chunk_cursor_ = nullptr;
+  char* chunk_end_ = nullptr;
 
   HeapOptions options_;
   Object* objects_ = nullptr;

@@ -17,9 +17,10 @@ struct TypeDescriptor {
   size_t (*size)(Object*);
 };
 
+// Destroyers run the destructor only; the heap releases the memory.
 template <typename T>
 void DeleteAs(Object* o) {
-  delete static_cast<T*>(o);
+  static_cast<T*>(o)->~T();
 }
 
 template <typename T>
@@ -61,10 +62,7 @@ const TypeDescriptor kTypes[] = {
        auto* c = static_cast<Closure*>(o);
        for (uint32_t i = 0; i < c->count; ++i) t.Mark(c->captured()[i]);
      },
-     [](Object* o) {
-       static_cast<Closure*>(o)->~Closure();
-       ::operator delete(o);
-     },
+     DeleteAs<Closure>,
      [](Object* o) {
        return sizeof(Closure) + static_cast<Closure*>(o)->count * sizeof(Value);
      }},
@@ -119,7 +117,7 @@ const TypeDescriptor kTypes[] = {
        auto* p = static_cast<Port*>(o);
        return sizeof(Port) + p->buffer.capacity() + p->input.capacity();
      }},
-    {"hash table", TraceNothing, [](Object* o) { ::operator delete(o); },
+    {"hash table", TraceNothing, [](Object*) {},
      [](Object*) { return size_t{64}; }},
     {"promise",
      [](Object* o, Tracer& t) { t.Mark(static_cast<Promise*>(o)->value); },
@@ -132,7 +130,7 @@ const TypeDescriptor kTypes[] = {
      DeleteAs<Parameter>, SizeOf<Parameter>},
     {"foreign",
      [](Object* o, Tracer& t) { static_cast<ForeignObject*>(o)->Trace(t); },
-     [](Object* o) { delete static_cast<ForeignObject*>(o); },
+     [](Object* o) { static_cast<ForeignObject*>(o)->~ForeignObject(); },
      [](Object*) { return size_t{128}; }},
 };
 

@@ -51,6 +51,7 @@ class Object {
   Object* next_ = nullptr;  // all objects, for the sweep
   ObjectType type_;
   bool marked_ = false;
+  uint8_t size_class_ = 0;  // the heap's pool for this object; 0: none
 };
 
 struct Pair : Object {

@@ -73,7 +73,9 @@ TEST(OpcodesTest, OperandCountsAndStackEffectsAreSane) {
     EXPECT_GE(info.pushes, 0);
     EXPECT_LE(info.pushes, 1);
     // A variable pop count reads operand 0, so it needs one.
-    if (info.pops < 0) EXPECT_GE(info.operands, 1);
+    if (info.pops < 0) {
+      EXPECT_GE(info.operands, 1);
+    }
   }
 }
 
