@@ -39,16 +39,36 @@ absl::Status AddClause(const DatumPtr& clause, ModuleSource* out) {
   return absl::OkStatus();
 }
 
-// Names an import spec brings in: local name -> (module, exported name).
-using ImportSet = std::vector<std::pair<std::string, GlobalKey>>;
+// ImportEntry is one name an import spec brings in: local name ->
+// (module, exported name), a variable or (`macro`) a macro.
+struct ImportEntry {
+  std::string first;
+  GlobalKey second;
+  bool macro = false;
+};
+using ImportSet = std::vector<ImportEntry>;
+// The macro environments of the imported modules, by module name.
+using MacroTables = absl::flat_hash_map<std::string, std::shared_ptr<const ForeignEnvironment>>;
 
 absl::StatusOr<ImportSet> ResolveSpec(const DatumPtr& spec, ModuleResolver& resolver,
-                                      const std::string& importer) {
+                                      const std::string& importer, MacroTables* macros) {
   if (spec->IsSymbol()) {
     ETA_ASSIGN_OR_RETURN(ModuleInterface iface, resolver.Resolve(spec->text, spec->location));
     ImportSet set;
     for (const std::string& name : iface.exports) {
       set.push_back({name, GlobalKey{iface.name, name}});
+    }
+    if (!iface.macros.empty()) {
+      if (!macros->contains(iface.name)) {
+        auto env = ParseForeignEnvironment(iface.name, iface.macros);
+        if (!env.ok()) {
+          return CompileError(spec->location, "module-error", std::string(env.status().message()));
+        }
+        (*macros)[iface.name] = *std::move(env);
+      }
+      for (const std::string& name : macros->at(iface.name)->exported) {
+        set.push_back({name, GlobalKey{iface.name, name}, true});
+      }
     }
     return set;
   }
@@ -70,9 +90,9 @@ absl::StatusOr<ImportSet> ResolveSpec(const DatumPtr& spec, ModuleResolver& reso
       parts.push_back(item->IsSymbol() ? item->text : absl::StrCat(item->integer));
     }
     return ResolveSpec(MakeSymbol(absl::StrJoin(parts, "."), spec->location), resolver,
-                       importer);
+                       importer, macros);
   }
-  ETA_ASSIGN_OR_RETURN(ImportSet inner, ResolveSpec(items[1], resolver, importer));
+  ETA_ASSIGN_OR_RETURN(ImportSet inner, ResolveSpec(items[1], resolver, importer, macros));
   auto find = [&](const std::string& name) {
     for (size_t i = 0; i < inner.size(); ++i) {
       if (inner[i].first == name) return static_cast<int>(i);
@@ -119,7 +139,9 @@ absl::StatusOr<ImportSet> ResolveSpec(const DatumPtr& spec, ModuleResolver& reso
     if (items.size() != 3 || !items[2]->IsSymbol()) {
       return SyntaxError(spec->location, "prefix: expected (prefix spec prefix)");
     }
-    for (auto& entry : inner) out.push_back({items[2]->text + entry.first, entry.second});
+    for (auto& entry : inner) {
+      out.push_back({items[2]->text + entry.first, entry.second, entry.macro});
+    }
   }
   return out;
 }
@@ -211,9 +233,22 @@ absl::StatusOr<eta::module::Module> CompileModule(const ModuleSource& source,
   ModuleScope scope;
   scope.module_name = source.name;
   scope.builtins = options.builtins;
+  MacroTables macros;
   for (const DatumPtr& spec : source.import_specs) {
-    ETA_ASSIGN_OR_RETURN(ImportSet set, ResolveSpec(spec, resolver, source.name));
-    for (auto& [local, key] : set) {
+    ETA_ASSIGN_OR_RETURN(ImportSet set, ResolveSpec(spec, resolver, source.name, &macros));
+    for (auto& [local, key, is_macro] : set) {
+      if (is_macro) {
+        std::shared_ptr<const ForeignEnvironment> env = macros.at(key.module);
+        auto& slot = scope.imported_macros[local];
+        const std::shared_ptr<const Macro>& macro = env->macros.at(key.name);
+        if (slot && slot != macro) {
+          return CompileError(spec->location, "module-error",
+                              absl::StrCat("conflicting imports of macro ", local,
+                                           " (in module ", source.name, ")"));
+        }
+        slot = macro;
+        continue;
+      }
       auto it = scope.imports.find(local);
       if (it != scope.imports.end() && !(it->second == key)) {
         return CompileError(spec->location, "module-error",
@@ -245,8 +280,13 @@ absl::StatusOr<eta::module::Module> CompileModule(const ModuleSource& source,
       if (!seen) exports.push_back(name);
     }
   }
+  std::vector<std::string> exported_macros;
   for (const DatumPtr& name : source.exports) {
     const std::string& n = name->text;
+    if (expander.IsTopLevelMacro(n)) {
+      exported_macros.push_back(n);
+      continue;
+    }
     if (scope.definitions.contains(n)) {
       scope.GlobalIndex(GlobalKey{"", n});
     } else if (scope.imports.contains(n)) {
@@ -263,6 +303,8 @@ absl::StatusOr<eta::module::Module> CompileModule(const ModuleSource& source,
     exports.push_back(n);
   }
   for (const auto& e : exports) out.add_exports(e);
+  if (!exported_macros.empty()) out.set_macros(expander.ExportMacros(exported_macros));
+  for (const auto& [name, env] : macros) scope.foreign.push_back(env);
   ETA_RETURN_IF_ERROR(GenerateModule(scope, expander.lambdas(), &out));
   // An imported binding is named by its local name in the global table.
   for (int i = 0; i < out.globals_size(); ++i) {

@@ -13,10 +13,13 @@
 
 namespace eta::compiler {
 
-// ModuleInterface is what importers see of a module: its exported names.
+// ModuleInterface is what importers see of a module: its exported names
+// and its macros (Module.macros: the exported macros, the macros they use
+// and what their templates' names mean in the module).
 struct ModuleInterface {
   std::string name;
   std::vector<std::string> exports;
+  std::string macros;
 };
 
 // ModuleResolver makes an imported module available (compiling and loading

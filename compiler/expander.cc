@@ -38,7 +38,12 @@ const absl::flat_hash_set<std::string>& SpecialForms() {
       "quote", "quasiquote", "if", "define", "set!", "lambda", "begin",
       "let", "let*", "letrec", "letrec*", "cond", "case", "and", "or",
       "when", "unless", "do", "define-record-type", "catch", "assert",
-      "defun", "def", "progn", "unquote", "unquote-splicing"};
+      "defun", "def", "progn", "unquote", "unquote-splicing",
+      // expander_extra.cc
+      "guard", "parameterize", "delay", "delay-force", "make-promise-lazy",
+      "receive", "let-values", "let*-values", "define-values", "case-lambda",
+      // macro_expander.cc
+      "define-syntax", "let-syntax", "letrec-syntax", "syntax-rules"};
   return *forms;
 }
 
@@ -84,7 +89,7 @@ NodePtr Expander::MakeNode(Node::Kind kind, const SourceLocation& at) {
 
 NodePtr Expander::Constant(DatumPtr datum) {
   NodePtr n = MakeNode(Node::Kind::kConstant, datum->location);
-  n->datum = std::move(datum);
+  n->datum = aliases_.empty() ? std::move(datum) : StripAliases(datum);
   return n;
 }
 
@@ -130,15 +135,30 @@ Expander::Binding Expander::Lookup(const std::string& name, Scope* scope) {
   for (Scope* s = scope; s; s = s->parent) {
     auto it = s->vars.find(name);
     if (it != s->vars.end()) return Binding{Binding::Kind::kLocal, it->second, {}};
+    auto macro = s->macros.find(name);
+    if (macro != s->macros.end()) {
+      return Binding{Binding::Kind::kMacro, nullptr, {}, false, macro->second};
+    }
   }
   if (module_->definitions.contains(name)) {
     return Binding{Binding::Kind::kGlobal, nullptr, GlobalKey{"", name}};
+  }
+  // An identifier a macro introduced means what it meant at the macro.
+  auto alias = aliases_.find(name);
+  if (alias != aliases_.end()) {
+    return LookupAtDefinition(alias->second.original, *alias->second.macro);
+  }
+  auto imported_macro = module_->imported_macros.find(name);
+  if (imported_macro != module_->imported_macros.end()) {
+    return Binding{Binding::Kind::kMacro, nullptr, {}, true, imported_macro->second};
   }
   auto imported = module_->imports.find(name);
   if (imported != module_->imports.end()) {
     return Binding{Binding::Kind::kGlobal, nullptr, imported->second, true};
   }
-  if (SpecialForms().contains(name)) return Binding{Binding::Kind::kSpecial, nullptr, {}};
+  if (SpecialForms().contains(name)) {
+    return Binding{Binding::Kind::kSpecial, nullptr, GlobalKey{"", name}};
+  }
   if (module_->builtins) {
     auto it = module_->builtins->find(name);
     if (it != module_->builtins->end()) {
@@ -149,8 +169,10 @@ Expander::Binding Expander::Lookup(const std::string& name, Scope* scope) {
 }
 
 bool Expander::IsKeyword(const DatumPtr& x, const char* keyword, Scope* scope) {
-  if (!x->IsSymbol(keyword)) return false;
-  return Lookup(keyword, scope).kind == Binding::Kind::kSpecial;
+  if (!x->IsSymbol()) return false;
+  if (x->text != keyword && RootName(x->text) != keyword) return false;
+  Binding b = Lookup(x->text, scope);
+  return b.kind == Binding::Kind::kSpecial && b.key.name == keyword;
 }
 
 // ---- Entry ----
@@ -164,6 +186,7 @@ absl::StatusOr<Lambda*> Expander::ExpandModuleBody(
   lambdas_.push_back(std::move(body));
   scopes_.push_back(std::make_unique<Scope>(Scope{nullptr, lambda, {}}));
   Scope* scope = scopes_.back().get();
+  top_scope_ = scope;
   std::vector<DatumPtr> flat;
   ETA_RETURN_IF_ERROR(FlattenBody(forms, scope, &flat));
   // Every top-level definition is visible in the whole module.
@@ -209,12 +232,29 @@ absl::StatusOr<Lambda*> Expander::ExpandModuleBody(
     nodes.push_back(std::move(define));
   }
   lambda->body = Sequence(std::move(nodes), location);
+  // Procedures a macro defined keep the names written in its template.
+  for (auto& l : lambdas_) l->name = RootName(l->name);
   return lambda;
 }
 
 absl::Status Expander::FlattenBody(const std::vector<DatumPtr>& forms,
                                    Scope* scope, std::vector<DatumPtr>* out) {
   for (const DatumPtr& form : forms) {
+    if (form->IsPair() && form->car->IsSymbol()) {
+      Binding head = Lookup(form->car->text, scope);
+      if (head.kind == Binding::Kind::kMacro) {
+        ETA_ASSIGN_OR_RETURN(DatumPtr expanded, ExpandMacro(head.macro, form));
+        ++macro_depth_;
+        absl::Status status = FlattenBody({expanded}, scope, out);
+        --macro_depth_;
+        ETA_RETURN_IF_ERROR(status);
+        continue;
+      }
+      if (head.kind == Binding::Kind::kSpecial && head.key.name == "define-syntax") {
+        ETA_RETURN_IF_ERROR(DefineSyntax(form, scope));
+        continue;
+      }
+    }
     if (form->IsPair() && (IsKeyword(form->car, "begin", scope) ||
                            IsKeyword(form->car, "progn", scope))) {
       std::vector<DatumPtr> inner;
@@ -222,6 +262,48 @@ absl::Status Expander::FlattenBody(const std::vector<DatumPtr>& forms,
         return SyntaxError(form->location, "begin: malformed form");
       }
       ETA_RETURN_IF_ERROR(FlattenBody(inner, scope, out));
+    } else if (form->IsPair() && IsKeyword(form->car, "define-values", scope)) {
+      // (define-values formals expr): define each name, then assign them all
+      // from the values of expr.
+      std::vector<DatumPtr> items;
+      if (!ListToVector(form, &items) || items.size() != 3) {
+        return SyntaxError(form->location, "define-values: expected (define-values formals expression)");
+      }
+      const SourceLocation& at = form->location;
+      std::vector<DatumPtr> names, temps, sets;
+      DatumPtr f = items[1];
+      DatumPtr temp_formals = MakeNil(at);
+      std::vector<DatumPtr> fixed;
+      DatumPtr rest_temp;
+      while (f->IsPair()) {
+        if (!f->car->IsSymbol()) return SyntaxError(f->car->location, "define-values: expected names");
+        names.push_back(f->car);
+        fixed.push_back(MakeSymbol(absl::StrCat("%value-", names.size()), at));
+        f = f->cdr;
+      }
+      if (f->IsSymbol()) {
+        names.push_back(f);
+        rest_temp = MakeSymbol("%value-rest", at);
+      } else if (!f->IsNil()) {
+        return SyntaxError(f->location, "define-values: expected names");
+      }
+      temp_formals = rest_temp ? rest_temp : MakeNil(at);
+      for (size_t i = fixed.size(); i > 0; --i) temp_formals = MakePair(fixed[i - 1], temp_formals, at);
+      std::vector<DatumPtr> body;
+      for (size_t i = 0; i < names.size(); ++i) {
+        DatumPtr value = i < fixed.size() ? fixed[i] : rest_temp;
+        body.push_back(MakeList({MakeSymbol("set!", at), names[i], value}, at));
+      }
+      body.push_back(MakeBool(false, at));
+      for (const DatumPtr& name : names) {
+        out->push_back(MakeList({MakeSymbol("define", at), name}, at));
+      }
+      DatumPtr consumer = MakePair(MakeSymbol("lambda", at),
+                                   MakePair(temp_formals, MakeList(body, at), at), at);
+      out->push_back(MakeList({MakeSymbol("define", at),
+                               MakeSymbol(absl::StrCat("%define-values-", ++define_values_count_), at),
+                               MakeList({MakeSymbol("%apply-values", at), consumer, items[2]}, at)},
+                              at));
     } else if (form->IsPair() && IsKeyword(form->car, "define-record-type", scope)) {
       std::vector<DatumPtr> items;
       if (!ListToVector(form, &items)) {
@@ -242,9 +324,11 @@ absl::StatusOr<bool> Expander::ParseDefinition(
     DatumPtr* value, bool* is_lambda, DatumPtr* formals,
     std::vector<DatumPtr>* body) {
   if (!form->IsPair() || !form->car->IsSymbol()) return false;
-  const std::string& head = form->car->text;
-  bool is_define = (head == "define" || head == "def") && IsKeyword(form->car, head.c_str(), scope);
-  bool is_defun = head == "defun" && IsKeyword(form->car, "defun", scope);
+  Binding head_binding = Lookup(form->car->text, scope);
+  if (head_binding.kind != Binding::Kind::kSpecial) return false;
+  const std::string head = head_binding.key.name;
+  bool is_define = head == "define" || head == "def";
+  bool is_defun = head == "defun";
   if (!is_define && !is_defun) return false;
   std::vector<DatumPtr> items;
   if (!ListToVector(form, &items)) {
@@ -309,15 +393,32 @@ absl::StatusOr<NodePtr> Expander::Expand(const DatumPtr& x, Scope* scope) {
     default:
       return Constant(x);
   }
+  Binding head{Binding::Kind::kUnbound};
+  if (x->car->IsSymbol()) {
+    head = Lookup(x->car->text, scope);
+    if (head.kind == Binding::Kind::kMacro) {
+      ETA_ASSIGN_OR_RETURN(DatumPtr expanded, ExpandMacro(head.macro, x));
+      ++macro_depth_;
+      absl::StatusOr<NodePtr> node = Expand(expanded, scope);
+      --macro_depth_;
+      return node;
+    }
+  }
   std::vector<DatumPtr> items;
   if (!ListToVector(x, &items)) {
     return SyntaxError(x->location, "a call must be a proper list");
   }
-  if (x->car->IsSymbol()) {
-    Binding b = Lookup(x->car->text, scope);
-    if (b.kind == Binding::Kind::kSpecial) {
-      return ExpandSpecial(x->car->text, x, items, scope);
+  if (x->car->IsSymbol() && head.kind == Binding::Kind::kSpecial) {
+    const std::string& keyword = head.key.name;
+    if (keyword == "let-syntax" || keyword == "letrec-syntax") {
+      return ExpandLetSyntax(x, keyword == "letrec-syntax", scope);
     }
+    if (keyword == "define-syntax" || keyword == "syntax-rules") {
+      return SyntaxError(x->location, absl::StrCat(keyword, keyword == "define-syntax"
+                                                                ? ": allowed only in a body or at top level"
+                                                                : ": allowed only in define-syntax"));
+    }
+    return ExpandSpecial(keyword, x, items, scope);
   }
   return ExpandCall(x, items, scope);
 }
@@ -338,12 +439,15 @@ absl::StatusOr<NodePtr> Expander::ExpandReference(const DatumPtr& symbol,
     }
     case Binding::Kind::kSpecial:
       return SyntaxError(symbol->location,
-                         absl::StrCat(symbol->text, ": special form used as a variable"));
+                         absl::StrCat(RootName(symbol->text), ": special form used as a variable"));
+    case Binding::Kind::kMacro:
+      return SyntaxError(symbol->location,
+                         absl::StrCat(RootName(symbol->text), ": macro used as a variable"));
     case Binding::Kind::kUnbound:
       break;
   }
   return CompileError(symbol->location, "unbound-variable",
-                      absl::StrCat(symbol->text, " is not defined (in module ",
+                      absl::StrCat(RootName(symbol->text), " is not defined (in module ",
                                    module_->module_name, ")"));
 }
 
@@ -352,8 +456,9 @@ absl::StatusOr<NodePtr> Expander::ExpandCall(const DatumPtr& x,
                                              Scope* scope) {
   // Inline the common builtins when the name really means the builtin.
   if (x->car->IsSymbol()) {
-    const std::string& name = x->car->text;
+    std::string name = x->car->text;
     Binding b = Lookup(name, scope);
+    if (b.kind == Binding::Kind::kGlobal && b.imported) name = b.key.name;
     bool builtin = b.kind == Binding::Kind::kGlobal && b.imported &&
                    module_->builtins && module_->builtins->contains(name) &&
                    b.key.module == module_->builtins->at(name);

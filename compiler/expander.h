@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "compiler/ast.h"
 #include "compiler/datum.h"
+#include "compiler/macro.h"
 
 namespace eta::compiler {
 
@@ -41,6 +42,10 @@ struct ModuleScope {
   // The global table being built (indices used by the code).
   std::vector<GlobalKey> globals;
   absl::flat_hash_map<GlobalKey, uint32_t> global_index;
+  // imported_macros: local name -> macro of another module; the
+  // environments they were defined in are kept alive by `foreign`.
+  absl::flat_hash_map<std::string, std::shared_ptr<const Macro>> imported_macros;
+  std::vector<std::shared_ptr<const ForeignEnvironment>> foreign;
 
   // GlobalIndex returns the index of `key`, adding it if new.
   uint32_t GlobalIndex(const GlobalKey& key);
@@ -59,19 +64,35 @@ class Expander {
   // lambdas owns every Lambda made, in creation order.
   std::vector<std::unique_ptr<Lambda>>& lambdas() { return lambdas_; }
 
+  // IsTopLevelMacro says whether the module defines macro `name` at top
+  // level (after ExpandModuleBody).
+  bool IsTopLevelMacro(const std::string& name) const;
+  // ExportMacros renders the module's top-level macros, with what their
+  // templates' names mean here, for Module.macros; `exported` names the
+  // macros importers may use.
+  std::string ExportMacros(const std::vector<std::string>& exported);
+
  private:
   // Scope maps names to the locals of one binding construct.
   struct Scope {
     Scope* parent;
     Lambda* lambda;
     absl::flat_hash_map<std::string, Var*> vars;
+    absl::flat_hash_map<std::string, std::shared_ptr<const Macro>> macros;
   };
   // Binding is what an identifier means at one place.
   struct Binding {
-    enum class Kind { kLocal, kGlobal, kSpecial, kUnbound } kind;
+    enum class Kind { kLocal, kGlobal, kSpecial, kMacro, kUnbound } kind;
     Var* var = nullptr;
-    GlobalKey key;
+    GlobalKey key;  // kSpecial: key.name is the special form's name
     bool imported = false;
+    std::shared_ptr<const Macro> macro = nullptr;
+  };
+  // Alias is what an identifier renamed by a macro expansion stands for:
+  // `original` as seen where `macro` was defined.
+  struct Alias {
+    std::string original;
+    std::shared_ptr<const Macro> macro;
   };
 
   absl::StatusOr<NodePtr> Expand(const DatumPtr& x, Scope* scope);
@@ -86,6 +107,11 @@ class Expander {
                                         const DatumPtr& x,
                                         const std::vector<DatumPtr>& items,
                                         Scope* scope);
+  // ExpandExtra expands the forms of expander_extra.cc.
+  absl::StatusOr<NodePtr> ExpandExtra(const std::string& keyword,
+                                      const DatumPtr& x,
+                                      const std::vector<DatumPtr>& items,
+                                      Scope* scope);
   absl::StatusOr<NodePtr> ExpandCall(const DatumPtr& x,
                                      const std::vector<DatumPtr>& items,
                                      Scope* scope);
@@ -117,6 +143,19 @@ class Expander {
 
   // Lookup says what an identifier means here.
   Binding Lookup(const std::string& name, Scope* scope);
+  // LookupAtDefinition says what `name` means where `macro` was defined.
+  Binding LookupAtDefinition(const std::string& name, const Macro& macro);
+
+  // Macros (macro_expander.cc).
+  // ExpandMacro expands one use of `macro`, renaming what the template
+  // introduces.
+  absl::StatusOr<DatumPtr> ExpandMacro(const std::shared_ptr<const Macro>& macro,
+                                       const DatumPtr& x);
+  // DefineSyntax handles (define-syntax name (syntax-rules ...)) in a body.
+  absl::Status DefineSyntax(const DatumPtr& form, Scope* scope);
+  // ExpandLetSyntax handles let-syntax and letrec-syntax.
+  absl::StatusOr<NodePtr> ExpandLetSyntax(const DatumPtr& x, bool recursive,
+                                          Scope* scope);
   bool IsKeyword(const DatumPtr& x, const char* keyword, Scope* scope);
   // BuiltinRef references a builtin by name regardless of user shadowing.
   NodePtr BuiltinRef(const std::string& name, const SourceLocation& at);
@@ -136,8 +175,13 @@ class Expander {
                            std::vector<DatumPtr>* out);
 
   ModuleScope* module_;
+  int define_values_count_ = 0;
   std::vector<std::unique_ptr<Lambda>> lambdas_;
   std::vector<std::unique_ptr<Scope>> scopes_;
+  Scope* top_scope_ = nullptr;
+  absl::flat_hash_map<std::string, Alias> aliases_;
+  int alias_count_ = 0;
+  int macro_depth_ = 0;  // nested expansions, to stop runaway recursion
 };
 
 // SyntaxError builds the Status of a syntax error at `at`.

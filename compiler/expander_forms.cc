@@ -149,7 +149,7 @@ absl::StatusOr<NodePtr> Expander::ExpandSpecial(const std::string& keyword,
     node->children.push_back(std::move(fail));
     return node;
   }
-  return SyntaxError(at, absl::StrCat(keyword, ": unsupported form"));
+  return ExpandExtra(keyword, x, items, scope);
 }
 
 absl::StatusOr<NodePtr> Expander::ExpandSet(const DatumPtr& x,

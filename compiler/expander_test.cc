@@ -3,7 +3,6 @@
 // identifiers and module errors, and the scope rules that decide them.
 #include "compiler/expander.h"
 
-#include <regex>
 #include <string>
 #include <vector>
 
@@ -24,6 +23,9 @@ const absl::flat_hash_map<std::string, std::string>& Builtins() {
       {"<", "%builtins"},       {"display", "%builtins"}, {"list", "%builtins"},
       {"%catch", "%prelude"},   {"memv", "%builtins"},    {"map", "%prelude"},
       {"%assert-failed", "%prelude"}, {"*", "%builtins"},
+      {"%make-record-type", "%builtins"}, {"%make-record", "%builtins"},
+      {"%record?", "%builtins"},  {"%record-ref", "%builtins"},
+      {"%record-set!", "%builtins"},
   };
   return *map;
 }
@@ -72,12 +74,32 @@ void ExpectError(const std::string& text, const std::string& position,
       << "error: " << error << "\nmissing: " << fragment;
 }
 
+// IsFormatted tells whether `error` reads "t.eta:LINE:COL: KIND: MESSAGE".
+bool IsFormatted(const std::string& error) {
+  size_t at = 0;
+  auto take = [&](auto allowed) {
+    size_t start = at;
+    while (at < error.size() && allowed(error[at])) ++at;
+    return at > start;
+  };
+  auto literal = [&](const std::string& text) {
+    if (error.compare(at, text.size(), text) != 0) return false;
+    at += text.size();
+    return true;
+  };
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  auto kind = [](char c) { return (c >= 'a' && c <= 'z') || c == '-'; };
+  return literal("t.eta:") && take(digit) && literal(":") && take(digit) && literal(": ") &&
+         take(kind) && literal(": ") && at < error.size();
+}
+
 TEST(ExpanderTest, ErrorsFollowTheFormat) {
-  const std::regex format(R"(t\.eta:[0-9]+:[0-9]+: [a-z-]+: .+)");
+  EXPECT_FALSE(IsFormatted("ok"));
+  EXPECT_FALSE(IsFormatted("t.eta:1: syntax-error: x"));
   for (const char* text : {"(if)", "(lambda)", "(let ((x)) x)", "nope", "(set! car 1)",
                            "(module m (export q))", "(quote)", "(define)"}) {
     std::string error = Compile(text);
-    EXPECT_TRUE(std::regex_match(error, format)) << text << " -> " << error;
+    EXPECT_TRUE(IsFormatted(error)) << text << " -> " << error;
   }
 }
 
@@ -86,7 +108,8 @@ TEST(ExpanderTest, MalformedSpecialFormsArePlaced) {
   ExpectError("(display 1)\n  (if 1 2 3 4)", "2:3", "syntax-error", "if:");
   ExpectError("(quote 1 2)", "1:1", "syntax-error", "quote: expected (quote datum)");
   ExpectError("(lambda)", "1:1", "syntax-error", "lambda: expected");
-  ExpectError("(lambda (x))", "1:1", "syntax-error", "empty body");
+  ExpectError("(lambda (x))", "1:1", "syntax-error", "lambda: expected");
+  ExpectError("(let ((x 1)))", "1:1", "syntax-error", "let: expected");
   ExpectError("(lambda (x 5) x)", "1:12", "syntax-error", "a parameter must be a symbol");
   ExpectError("(lambda (a b a) a)", "1:14", "syntax-error", "duplicate parameter a");
   ExpectError("(let ((x)) x)", "1:7", "syntax-error", "let: each binding must be (name value)");
@@ -109,7 +132,7 @@ TEST(ExpanderTest, MalformedSpecialFormsArePlaced) {
   ExpectError("(defun f)", "1:1", "syntax-error", "defun: expected");
   ExpectError("()", "1:1", "syntax-error", "empty application");
   ExpectError("(car . 1)", "1:1", "syntax-error", "a call must be a proper list");
-  ExpectError("(catch 'x)", "1:1", "syntax-error", "catch: expected");
+  ExpectError("(catch)", "1:1", "syntax-error", "catch: expected");
   ExpectError("(assert)", "1:1", "syntax-error", "assert: expected (assert expression)");
   ExpectError("(define-record-type)", "1:1", "syntax-error", "define-record-type");
   ExpectError("(display if)", "1:10", "syntax-error", "if: special form used as a variable");

@@ -80,6 +80,11 @@ int main(int argc, char** argv) {
   for (const auto& source : *sources) {
     auto module = eta::compiler::CompileModule(source, resolver, options);
     if (!module.ok()) return Fail(std::string(module.status().message()));
+    if (options.export_all) {
+      // The prelude carries no positions: errors and traces point at the
+      // user's code that called it, not into the prelude.
+      for (auto& function : *module->mutable_functions()) function.clear_source_map();
+    }
     *file.add_modules() = *module;
   }
   std::ofstream out(output, std::ios::binary);

@@ -39,6 +39,10 @@ absl::StatusOr<eta::module::ModuleFile> ParseModuleFile(const std::string& bytes
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": invalid compiled module file (corrupt or truncated)"));
   }
+  if (file.modules_size() == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ": invalid compiled module file (no modules: an empty file or truncated)"));
+  }
   return file;
 }
 
@@ -46,6 +50,7 @@ compiler::ModuleInterface InterfaceOf(const eta::module::Module& m) {
   compiler::ModuleInterface iface;
   iface.name = m.name();
   iface.exports.assign(m.exports().begin(), m.exports().end());
+  iface.macros = m.macros();
   return iface;
 }
 

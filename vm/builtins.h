@@ -26,6 +26,11 @@ absl::Span<const PrimitiveSpec> StringPrimitives();
 absl::Span<const PrimitiveSpec> VectorPrimitives();
 // IoPrimitives: ports, display/write, string ports, files (builtins_io.cc).
 absl::Span<const PrimitiveSpec> IoPrimitives();
+// HashPrimitives: hash tables and SRFI-69 hash functions; the procedures
+// taking procedures are in stdlib/prelude/hash.eta (builtins_hash.cc).
+absl::Span<const PrimitiveSpec> HashPrimitives();
+// ReadPrimitives: read, the datum reader on input ports (builtins_read.cc).
+absl::Span<const PrimitiveSpec> ReadPrimitives();
 // SystemPrimitives: exit, hostname, getenv, command-line,
 // command-line-arguments, current-time-ms, platform (builtins_system.cc).
 absl::Span<const PrimitiveSpec> SystemPrimitives();

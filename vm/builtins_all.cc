@@ -13,6 +13,8 @@ void AddAllPrimitives(VM& vm) {
   vm.AddPrimitives(VectorPrimitives());
   vm.AddPrimitives(IoPrimitives());
   vm.AddPrimitives(SystemPrimitives());
+  vm.AddPrimitives(HashPrimitives());
+  vm.AddPrimitives(ReadPrimitives());
 }
 
 }  // namespace eta::vm

@@ -73,9 +73,9 @@ void Heap::MaybeCollect(size_t bytes) {
   if (options_.stress || allocated_since_gc_ + bytes >= next_gc_) {
     Collect();
   }
-  if (live_bytes_ + allocated_since_gc_ + bytes > options_.max_bytes) {
+  if (live_bytes_ + allocated_since_gc_ + bytes > Limit()) {
     Collect();
-    if (live_bytes_ + bytes > options_.max_bytes) over_limit_ = true;
+    if (live_bytes_ + bytes > Limit()) over_limit_ = true;
   }
 }
 
@@ -100,6 +100,9 @@ void Heap::Collect() {
     TraceObjectFields(o, tracer);
   }
   Sweep();
+  if (headroom_active_ && live_bytes_ + Headroom() < options_.max_bytes) {
+    headroom_active_ = false;
+  }
   ++collections_;
   allocated_since_gc_ = 0;
   next_gc_ = live_bytes_ < (size_t{4} << 20) ? (size_t{8} << 20)

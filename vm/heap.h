@@ -5,6 +5,7 @@
 #ifndef ETA_VM_HEAP_H_
 #define ETA_VM_HEAP_H_
 
+#include <algorithm>
 #include <cstddef>
 #include <functional>
 #include <new>
@@ -94,6 +95,9 @@ class Heap {
   // over_limit is set when the last allocation failed for lack of room.
   bool over_limit() const { return over_limit_; }
   void clear_over_limit() { over_limit_ = false; }
+  // GrantHeadroom lets the heap grow past its limit by a margin until a
+  // collection brings it back under, so out-of-memory handlers can run.
+  void GrantHeadroom() { headroom_active_ = true; }
 
  private:
   // Small objects come from per-size pools (16-byte classes up to
@@ -126,6 +130,11 @@ class Heap {
   size_t collections_ = 0;
   bool over_limit_ = false;
   bool collecting_ = false;
+  bool headroom_active_ = false;
+  size_t Limit() const {
+    return options_.max_bytes + (headroom_active_ ? Headroom() : 0);
+  }
+  size_t Headroom() const { return std::max<size_t>(size_t{8} << 20, options_.max_bytes / 8); }
   std::vector<Value*> handles_;
   std::function<void(Tracer&)> root_tracer_;
 };

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "vm/module.pb.h"
 #include "vm/opcodes.h"
+#include "vm/utf8.h"
 #include "vm/vm.h"
 
 namespace eta::vm {
@@ -108,6 +109,10 @@ absl::Status VerifyCode(const eta::module::Module& m, int index) {
         if (a >= static_cast<uint32_t>(m.globals_size())) {
           return Invalid(m.name(), absl::StrCat(where, ": global index out of range at ", pc));
         }
+        if (op != Opcode::kGLOBAL_REF && !m.globals(a).module().empty()) {
+          return Invalid(m.name(), absl::StrCat(where, ": assignment to imported global ",
+                                                m.globals(a).name(), " at ", pc));
+        }
         break;
       case Opcode::kMAKE_CLOSURE: {
         if (a == 0 || a >= static_cast<uint32_t>(m.functions_size())) {
@@ -182,6 +187,20 @@ absl::Status VerifyConstants(const eta::module::Module& m) {
           return Invalid(m.name(), absl::StrCat("constant ", i, " is not a character"));
         }
         break;
+      case eta::module::Constant::kString: {
+        std::u32string ignored;
+        if (!DecodeUtf8(c.string(), &ignored)) {
+          return Invalid(m.name(), absl::StrCat("constant ", i, " is not valid UTF-8"));
+        }
+        break;
+      }
+      case eta::module::Constant::kSymbol: {
+        std::u32string ignored;
+        if (!DecodeUtf8(c.symbol(), &ignored)) {
+          return Invalid(m.name(), absl::StrCat("constant ", i, " is not valid UTF-8"));
+        }
+        break;
+      }
       case eta::module::Constant::VALUE_NOT_SET:
         return Invalid(m.name(), absl::StrCat("constant ", i, " is empty"));
       default:

@@ -583,7 +583,7 @@ TEST(LoaderTest, FailedLoadLeavesNoTrace) {
 // constants, so a string constant that is not UTF-8 (possible only through
 // LoadModuleMessage) leaves a half-loaded module behind. Enable once the
 // verifier checks string constants before anything is created.
-TEST(LoaderTest, DISABLED_FailedConstantLeavesNoTrace) {
+TEST(LoaderTest, FailedConstantLeavesNoTrace) {
   auto vm = NewVM();
   Module bad = MinimalModule();
   bad.add_constants()->set_string(std::string("\xc3", 1));

@@ -1,6 +1,7 @@
 // The type table: one descriptor per heap type.
 #include <cstddef>
 
+#include "vm/hash_table.h"
 #include "vm/heap.h"
 #include "vm/object.h"
 #include "vm/port.h"
@@ -117,8 +118,19 @@ const TypeDescriptor kTypes[] = {
        auto* p = static_cast<Port*>(o);
        return sizeof(Port) + p->buffer.capacity() + p->input.capacity();
      }},
-    {"hash table", TraceNothing, [](Object*) {},
-     [](Object*) { return size_t{64}; }},
+    {"hash table",
+     [](Object* o, Tracer& t) {
+       for (const auto& [key, value] : static_cast<HashTable*>(o)->entries) {
+         t.Mark(key);
+         t.Mark(value);
+       }
+     },
+     DeleteAs<HashTable>,
+     [](Object* o) {
+       // Each slot holds a key and a value plus one control byte.
+       return sizeof(HashTable) + static_cast<HashTable*>(o)->entries.capacity() *
+                                      (2 * sizeof(Value) + 1);
+     }},
     {"promise",
      [](Object* o, Tracer& t) { t.Mark(static_cast<Promise*>(o)->value); },
      DeleteAs<Promise>, SizeOf<Promise>},

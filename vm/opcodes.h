@@ -64,7 +64,7 @@ namespace eta::vm {
   X(ZERO_P, 0, 1, 1, "push(zero?(pop()))")                                    \
   X(SELF, 0, 0, 1, "push(the running closure)")                               \
   X(MAKE_BOX, 0, 1, 1, "push(box(pop()))")                                    \
-  X(DUP, 0, 0, 1, "push(top of stack)")                                       \
+  X(DUP, 0, 1, 2, "x = pop(); push(x); push(x)")                              \
   X(FRESH_BOX, 1, 0, 0, "L[a] = box(undefined) (letrec variables)")          \
   X(BRANCH_NUM_EQ, 1, 2, 0, "y = pop(); x = pop(); unless x = y: pc += a")   \
   X(BRANCH_LT, 1, 2, 0, "y = pop(); x = pop(); unless x < y: pc += a")       \

@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "compiler/number_syntax.h"
 #include "vm/function.h"
+#include "vm/hash_table.h"
 #include "vm/object.h"
 #include "vm/port.h"
 #include "vm/utf8.h"
@@ -370,7 +371,8 @@ class Printer {
         absl::StrAppend(out_, "#<port ", static_cast<Port*>(o)->name, ">");
         return;
       case ObjectType::kHashTable:
-        out_->append("#<hash-table>");
+        absl::StrAppend(out_, "#<hash-table ",
+                        static_cast<HashTable*>(o)->entries.size(), ">");
         return;
       case ObjectType::kPromise:
         out_->append("#<promise>");

@@ -200,6 +200,7 @@ Value VM::RaiseRangeError(std::string_view procedure, int position,
 
 Value VM::RaiseOutOfMemory() {
   heap_.clear_over_limit();
+  heap_.GrantHeadroom();
   return Raise(out_of_memory_);
 }
 
@@ -331,7 +332,9 @@ std::vector<std::string> VM::StackTrace(size_t max_frames) const {
       break;
     }
     const Function* fn = f.closure->function;
-    if (fn == &trampoline_) continue;
+    // The entry trampoline, the prelude and generated procedures have no
+    // positions; the frames of the user's code tell the story.
+    if (fn == &trampoline_ || fn->source_map.empty()) continue;
     lines.push_back(absl::StrCat(fn->name, " at ", fn->LocationAt(PcOffset(f))));
     ++shown;
   }

@@ -251,7 +251,7 @@ TEST(VMTest, StackOverflowAgainAfterCatching) {
 // `catch` runs must itself allocate (the prelude's %catch makes a closure),
 // which fails again, so the out-of-memory error escapes every catch. The VM
 // needs headroom for the handler, as it has for stack overflow.
-TEST(VMTest, DISABLED_OutOfMemoryIsCatchable) {
+TEST(VMTest, OutOfMemoryIsCatchable) {
   VMOptions options;
   options.heap.max_bytes = size_t{64} << 20;
   auto vm = NewVM(options);
