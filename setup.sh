@@ -3,7 +3,7 @@
 # Idempotent and non-interactive; run as root (or with sudo available).
 set -euo pipefail
 packages=(bazel-bootstrap libnng-dev libabsl-dev libprotobuf-dev protobuf-compiler
-          libgtest-dev libbenchmark-dev g++ python3)
+          libgtest-dev libbenchmark-dev libedit-dev zlib1g-dev g++)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

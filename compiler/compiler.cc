@@ -233,6 +233,9 @@ absl::StatusOr<eta::module::Module> CompileModule(const ModuleSource& source,
   ModuleScope scope;
   scope.module_name = source.name;
   scope.builtins = options.builtins;
+  if (options.predefined) {
+    scope.definitions.insert(options.predefined->begin(), options.predefined->end());
+  }
   MacroTables macros;
   for (const DatumPtr& spec : source.import_specs) {
     ETA_ASSIGN_OR_RETURN(ImportSet set, ResolveSpec(spec, resolver, source.name, &macros));

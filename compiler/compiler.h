@@ -50,9 +50,12 @@ absl::StatusOr<std::vector<ModuleSource>> SplitProgram(
 
 // CompileOptions: `builtins` maps every builtin name to its module;
 // `export_all` exports every definition (the prelude).
+// `predefined` names count as definitions of the module already (the
+// REPL's earlier definitions).
 struct CompileOptions {
   const absl::flat_hash_map<std::string, std::string>* builtins = nullptr;
   bool export_all = false;
+  const std::vector<std::string>* predefined = nullptr;
 };
 
 // ImportedModules lists the module names a source imports, in order.

@@ -1,5 +1,6 @@
 #include "compiler/expander.h"
 
+#include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -170,7 +171,11 @@ Expander::Binding Expander::Lookup(const std::string& name, Scope* scope) {
 
 bool Expander::IsKeyword(const DatumPtr& x, const char* keyword, Scope* scope) {
   if (!x->IsSymbol()) return false;
-  if (x->text != keyword && RootName(x->text) != keyword) return false;
+  const size_t length = std::char_traits<char>::length(keyword);
+  bool spelled = x->text == keyword ||
+                 (x->text.size() > length && x->text.compare(0, length, keyword) == 0 &&
+                  x->text[length] == kAliasMark);  // renamed by a macro
+  if (!spelled) return false;
   Binding b = Lookup(x->text, scope);
   return b.kind == Binding::Kind::kSpecial && b.key.name == keyword;
 }

@@ -8,6 +8,7 @@
 #include "tools/disasm.h"
 #include "tools/paths.h"
 #include "tools/program_compiler.h"
+#include "tools/repl.h"
 #include "vm/builtins_all.h"
 #include "vm/module.pb.h"
 #include "vm/vm.h"
@@ -15,8 +16,9 @@
 namespace {
 
 constexpr char kUsage[] =
-    "usage: etai [--path DIRS] [--mailbox URL] [--disasm] FILE.eta|FILE.etac [ARGS...]\n"
-    "  Runs an Eta program. Exit status: 0, the program's (exit N) status,\n"
+    "usage: etai [--path DIRS] [--mailbox URL] [--disasm] [FILE.eta|FILE.etac [ARGS...]]\n"
+    "  Runs an Eta program, or with no file an interactive REPL.\n"
+    "  Exit status: 0, the program's (exit N) status,\n"
     "  1 after an uncaught error, 2 for bad usage or an unreadable file.\n"
     "  --path DIRS    colon-separated module directories (also ETA_MODULE_PATH)\n"
     "  --mailbox URL  the parent's endpoint (set by spawn)\n"
@@ -54,12 +56,8 @@ int main(int argc, char** argv) {
     }
   }
   for (; i < argc; ++i) arguments.push_back(argv[i]);
-  if (file.empty()) {
-    std::fprintf(stderr, "etai: no program given (the interactive REPL comes later)\n");
-    return Usage(stderr, 2);
-  }
-  std::string path = eta::tools::ResolveUserPath(file);
-  if (!eta::tools::ReadFile(path).ok()) {
+  std::string path = file.empty() ? "" : eta::tools::ResolveUserPath(file);
+  if (!file.empty() && !eta::tools::ReadFile(path).ok()) {
     std::fprintf(stderr, "error: cannot read %s\n", file.c_str());
     return 2;
   }
@@ -84,6 +82,8 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
+
+  if (file.empty()) return eta::tools::RunRepl(vm, eta::tools::ModuleSearchPath(path_flags));
 
   std::vector<std::string> load_order;
   eta::tools::ProgramCompiler compiler(

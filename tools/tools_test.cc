@@ -486,5 +486,17 @@ TEST_F(ModuleSearchTest, BuildWorkingDirectoryResolvesRelativePaths) {
   EXPECT_TRUE(Contains(run.err, "cannot read")) << run.Describe();
 }
 
+// The REPL (etai with no file): results in write form, definitions persist,
+// errors do not end the loop, multi-line input, (exit N).
+TEST_F(ToolsTest, ReplEvaluatesAndKeepsDefinitions) {
+  fs::path input = Source("repl_input.txt",
+                          "(define x 10)\n(+ x 1)\n(define (f y)\n  (* y x))\n(f 5)\n"
+                          "(car 5)\n\"str\"\n(set! x 20)\n(f 5)\n(exit 3)\n");
+  RunResult run = Execute({"/bin/sh", "-c", etai_ + " < " + input.string()}, dir_);
+  EXPECT_TRUE(run.exited && run.exit_status == 3) << run.Describe();
+  EXPECT_EQ(run.out, "11\n50\n\"str\"\n100\n") << run.Describe();
+  EXPECT_TRUE(Contains(run.err, "error: type-error: car:")) << run.Describe();
+}
+
 }  // namespace
 }  // namespace eta::tools

@@ -222,7 +222,8 @@ absl::Status VM::LoadModule(const std::string& serialized_module) {
   return LoadModuleMessage(message);
 }
 
-absl::Status VM::LoadModuleMessage(const eta::module::Module& m) {
+absl::Status VM::LoadModuleMessage(const eta::module::Module& m,
+                                   std::string_view shared_namespace) {
   if (m.format_version() != kFormatVersion) {
     return Invalid(m.name(), absl::StrCat("format version ", m.format_version(),
                                           ", this VM reads version ",
@@ -263,6 +264,17 @@ absl::Status VM::LoadModuleMessage(const eta::module::Module& m) {
     }
     auto it = from->export_cells.find(export_name);
     if (it == from->export_cells.end()) {
+      // A macro imported from `from` may read its private top-level
+      // definitions (references only: the verifier refuses assignments).
+      Value symbol = Intern(export_name);
+      Global* own = nullptr;
+      for (Global* cell : from->globals) {
+        if (cell->owner == from && cell->name.Eq(symbol)) own = cell;
+      }
+      if (own) {
+        imported[i] = own;
+        continue;
+      }
       return absl::NotFoundError(absl::StrCat("module ", g.module(),
                                               " does not export ", export_name,
                                               " (imported by ", m.name(), ")"));
@@ -270,6 +282,18 @@ absl::Status VM::LoadModuleMessage(const eta::module::Module& m) {
     imported[i] = it->second;
   }
 
+  LoadedModule* definitions = nullptr;
+  if (!shared_namespace.empty()) {
+    definitions = FindModule(shared_namespace);
+    if (!definitions) {
+      auto space = std::make_unique<LoadedModule>();
+      space->name = std::string(shared_namespace);
+      space->body_run = true;
+      definitions = space.get();
+      modules_by_name_[space->name] = definitions;
+      modules_.push_back(std::move(space));
+    }
+  }
   auto owned = std::make_unique<LoadedModule>();
   LoadedModule* module = owned.get();
   module->name = m.name();
@@ -283,6 +307,18 @@ absl::Status VM::LoadModuleMessage(const eta::module::Module& m) {
   for (int i = 0; i < m.globals_size(); ++i) {
     if (imported[i]) {
       module->globals.push_back(imported[i]);
+    } else if (definitions) {
+      const std::string& name = m.globals(i).name();
+      auto found = definitions->export_cells.find(name);
+      Global* cell;
+      if (found != definitions->export_cells.end()) {
+        cell = found->second;
+      } else {
+        cell = NewGlobal(Intern(name), definitions);
+        definitions->export_cells[name] = cell;
+        definitions->globals.push_back(cell);
+      }
+      module->globals.push_back(cell);
     } else {
       Value name = Intern(m.globals(i).name());
       module->globals.push_back(NewGlobal(name, module));

@@ -437,6 +437,17 @@ absl::StatusOr<Value> VM::Call(Value procedure, absl::Span<const Value> args) {
   return result;
 }
 
+absl::StatusOr<Value> VM::RunModuleBody(std::string_view name) {
+  LoadedModule* m = FindModule(name);
+  if (!m || m->functions.empty()) {
+    return absl::NotFoundError(absl::StrCat("module ", AsAbsl(name), " is not loaded"));
+  }
+  m->body_run = true;
+  Closure* body = heap_.NewClosure(m->functions[0].get(), 0);
+  if (!body) return absl::ResourceExhaustedError("out of memory");
+  return Call(Value::FromObject(body), {});
+}
+
 absl::Status VM::RunModule(std::string_view name, bool call_main) {
   LoadedModule* m = FindModule(name);
   if (!m) return absl::NotFoundError(absl::StrCat("module ", AsAbsl(name), " is not loaded"));

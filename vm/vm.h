@@ -136,8 +136,15 @@ class VM {
   // LoadModule verifies and links a compiled module (its imports must be
   // loaded already) without running its body.
   absl::Status LoadModule(const std::string& serialized_module);
-  // LoadModuleMessage verifies and links an already parsed module.
-  absl::Status LoadModuleMessage(const eta::module::Module& message);
+  // LoadModuleMessage verifies and links an already parsed module. With a
+  // `shared_namespace`, the module's own definitions live in that namespace
+  // (a module of that name, made on first use) instead of the module: the
+  // REPL compiles each input as a module sharing one namespace.
+  absl::Status LoadModuleMessage(const eta::module::Module& message,
+                                 std::string_view shared_namespace = {});
+  // RunModuleBody runs a loaded module's body and returns its value (the
+  // REPL's result); an uncaught error is reported as by Call.
+  absl::StatusOr<Value> RunModuleBody(std::string_view name);
   // IsModuleLoaded tells whether a module of that name is linked.
   bool IsModuleLoaded(std::string_view name) const;
   // RunModule runs the body of a loaded module (once), then its `main` if
