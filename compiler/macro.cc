@@ -18,6 +18,9 @@ struct Match {
   bool sequence = false;
 };
 using Bindings = absl::flat_hash_map<std::string, Match>;
+// MatchView is what each pattern variable stands for at one point of a
+// template (inside ellipses: one element of its sequence).
+using MatchView = absl::flat_hash_map<std::string, const Match*>;
 
 // Spread splits a list into its elements and its final cdr.
 void Spread(DatumPtr list, std::vector<DatumPtr>* items, DatumPtr* tail) {
@@ -150,15 +153,15 @@ class Instantiator {
   Instantiator(const Macro& macro, const Rename& rename, const SourceLocation& at)
       : matcher_(macro), rename_(rename), at_(at) {}
 
-  absl::StatusOr<DatumPtr> Instantiate(const DatumPtr& t, const Bindings& b, bool escaped) {
+  absl::StatusOr<DatumPtr> Instantiate(const DatumPtr& t, const MatchView& b, bool escaped) {
     if (t->IsSymbol()) {
       auto it = b.find(t->text);
       if (it != b.end()) {
-        if (it->second.sequence) {
+        if (it->second->sequence) {
           return SyntaxError(at_, absl::StrCat(RootName(t->text),
                                                ": pattern variable used without an ellipsis"));
         }
-        return it->second.datum;
+        return it->second->datum;
       }
       return rename_(t);
     }
@@ -204,7 +207,7 @@ class Instantiator {
   }
 
  private:
-  absl::Status Repeat(const DatumPtr& t, const Bindings& b, int depth, bool escaped,
+  absl::Status Repeat(const DatumPtr& t, const MatchView& b, int depth, bool escaped,
                       std::vector<DatumPtr>* out) {
     if (depth == 0) {
       ETA_ASSIGN_OR_RETURN(DatumPtr d, Instantiate(t, b, escaped));
@@ -217,20 +220,23 @@ class Instantiator {
     size_t length = 0;
     for (const auto& n : names) {
       auto it = b.find(n);
-      if (it == b.end() || !it->second.sequence) continue;
-      if (!iterated.empty() && it->second.items.size() != length) {
+      if (it == b.end() || !it->second->sequence) continue;
+      bool seen = false;
+      for (const auto& i : iterated) seen |= i == n;
+      if (seen) continue;
+      if (!iterated.empty() && it->second->items.size() != length) {
         return SyntaxError(at_, absl::StrCat("pattern variables under one ellipsis matched ",
                                              "different numbers of forms"));
       }
-      length = it->second.items.size();
+      length = it->second->items.size();
       iterated.push_back(n);
     }
     if (iterated.empty()) {
       return SyntaxError(at_, "no pattern variable with an ellipsis in a template before ...");
     }
     for (size_t k = 0; k < length; ++k) {
-      Bindings inner = b;
-      for (const auto& n : iterated) inner[n] = b.at(n).items[k];
+      MatchView inner = b;
+      for (const auto& n : iterated) inner[n] = &b.at(n)->items[k];
       ETA_RETURN_IF_ERROR(Repeat(t, inner, depth - 1, escaped, out));
     }
     return absl::OkStatus();
@@ -331,7 +337,9 @@ absl::StatusOr<DatumPtr> ExpandMacroUse(const Macro& macro, const DatumPtr& form
     // The keyword position is ignored.
     if (!form->IsPair() || !matcher.MatchDatum(rule.pattern->cdr, form->cdr, &bindings)) continue;
     Instantiator instantiator(macro, rename, form->location);
-    return instantiator.Instantiate(rule.templ, bindings, false);
+    MatchView view;
+    for (const auto& [name, match] : bindings) view[name] = &match;
+    return instantiator.Instantiate(rule.templ, view, false);
   }
   return SyntaxError(form->location, absl::StrCat(RootName(macro.name), ": no syntax rule matches ",
                                                   WriteDatum(*StripAliases(form))));

@@ -18,10 +18,11 @@ namespace {
 
 constexpr int kMaxMacroDepth = 1000;
 
-// Keywords the expander recognises by spelling inside other forms; a
-// template keeps them as written.
+// Keywords the expander recognises by spelling inside other forms (cond's
+// else, nested quasiquotes, catch's 'kind); a template keeps them as written.
 bool IsAuxiliaryKeyword(const std::string& name) {
-  return name == "else" || name == "=>" || name == "unquote" || name == "unquote-splicing";
+  return name == "else" || name == "=>" || name == "unquote" || name == "unquote-splicing" ||
+         name == "quasiquote" || name == "quote";
 }
 
 void CollectSymbols(const DatumPtr& d, std::vector<std::string>* out) {

@@ -7,6 +7,7 @@
 #include "absl/strings/str_split.h"
 #include "tools/disasm.h"
 #include "tools/paths.h"
+#include "tools/evaluator.h"
 #include "tools/program_compiler.h"
 #include "tools/repl.h"
 #include "vm/builtins_all.h"
@@ -67,6 +68,8 @@ int main(int argc, char** argv) {
   options.program_name = file;
   eta::vm::VM vm(options);
   eta::vm::AddAllPrimitives(vm);
+  eta::tools::ProgramEvaluator evaluator("%eval");
+  vm.set_evaluator(&evaluator);
   const std::string* prelude = eta::tools::EmbeddedModuleBytes("%prelude");
   eta::module::ModuleFile prelude_file;
   if (!prelude || !prelude_file.ParseFromString(*prelude)) {

@@ -162,6 +162,7 @@ const PrimitiveSpec kControl[] = {
     {"%apply-values", 2, 2, Unreachable, PrimitiveSpecial::kApplyValues},
     {"raise", 1, 2, Unreachable, PrimitiveSpecial::kRaise},
     {"raise-continuable", 1, 1, Unreachable, PrimitiveSpecial::kRaiseContinuable},
+    {"eval", 1, 2, Unreachable, PrimitiveSpecial::kEval},
     {"%handlers", 0, 0, Handlers},
     {"%set-handlers!", 1, 1, SetHandlers},
     {"%winders", 0, 0, Winders},

@@ -786,6 +786,20 @@ do_special: {
       continuable_raise = prim->special == PrimitiveSpecial::kRaiseContinuable;
       goto do_raise;
     }
+    case PrimitiveSpecial::kEval: {
+      // Compile in C++, then call the compiled body like any procedure.
+      SYNC();
+      if (!evaluator_) RAISE(RaiseError("eval-error", "eval: no compiler in this VM"));
+      absl::StatusOr<Value> body = evaluator_->CompileForEval(*this, callee_slot[1]);
+      if (!body.ok()) {
+        RAISE(RaiseError("syntax-error",
+                         absl::StrCat("eval: ", std::string(body.status().message()))));
+      }
+      callee_slot[0] = *body;
+      argc = 0;
+      sp = callee_slot + 1;
+      goto do_call;
+    }
     case PrimitiveSpecial::kNone:
       break;
   }

@@ -127,6 +127,7 @@ enum class PrimitiveSpecial : uint8_t {
   kApplyValues,      // (%apply-values consumer values-object)
   kRaise,            // (raise obj) / (raise 'kind payload)
   kRaiseContinuable, // (raise-continuable obj)
+  kEval,             // (eval expression [environment])
 };
 
 struct Primitive : Object {

@@ -60,6 +60,16 @@ class ModuleLoader {
                             const std::string& from_file) = 0;
 };
 
+// Evaluator compiles an expression for `eval`; the tools supply it (the VM
+// never links the compiler).
+class Evaluator {
+ public:
+  virtual ~Evaluator() = default;
+  // CompileForEval returns a procedure of no arguments that evaluates
+  // `expression` (a datum) at top level, or an error status.
+  virtual absl::StatusOr<Value> CompileForEval(VM& vm, Value expression) = 0;
+};
+
 // Frame is one activation on the VM's call stack.
 struct Frame {
   Closure* closure;
@@ -157,6 +167,7 @@ class VM {
   // BuiltinNames lists every name of the builtin module.
   std::vector<std::string> BuiltinNames() const;
   void set_module_loader(ModuleLoader* loader) { loader_ = loader; }
+  void set_evaluator(Evaluator* evaluator) { evaluator_ = evaluator; }
   ModuleLoader* module_loader() { return loader_; }
 
   // ---- Calling ----
@@ -218,6 +229,7 @@ class VM {
   absl::flat_hash_map<std::string, LoadedModule*> modules_by_name_;
   LoadedModule* builtins_ = nullptr;
   ModuleLoader* loader_ = nullptr;
+  Evaluator* evaluator_ = nullptr;
 
   // Interpreter state.
   std::vector<Value> stack_;
