@@ -17,7 +17,7 @@ cd "$root"
 
 bench=tools/bench
 runs="${RUNS:-3}"
-all_programs=(fib tak nqueens closures lists strings sieve callcc)
+all_programs=(fib tak nqueens closures lists strings sort sieve callcc)
 if [[ $# -gt 0 ]]; then
   programs=("$@")
 else
