@@ -50,6 +50,32 @@ using ImportSet = std::vector<ImportEntry>;
 // The macro environments of the imported modules, by module name.
 using MacroTables = absl::flat_hash_map<std::string, std::shared_ptr<const ForeignEnvironment>>;
 
+// LoadMacroTable parses the macros of module `iface` into `macros`, with
+// the macros they use from other modules (resolved through `resolver`).
+absl::Status LoadMacroTable(const ModuleInterface& iface, ModuleResolver& resolver,
+                            const SourceLocation& at, MacroTables* macros) {
+  if (macros->contains(iface.name)) return absl::OkStatus();
+  auto parsed = ParseForeignEnvironment(iface.name, iface.macros);
+  if (!parsed.ok()) {
+    return CompileError(at, "module-error", std::string(parsed.status().message()));
+  }
+  std::shared_ptr<ForeignEnvironment> env = *std::move(parsed);
+  for (const auto& [name, binding] : env->bindings) {
+    if (binding.kind != ForeignBinding::Kind::kMacro) continue;
+    ETA_ASSIGN_OR_RETURN(ModuleInterface from, resolver.Resolve(binding.module, at));
+    ETA_RETURN_IF_ERROR(LoadMacroTable(from, resolver, at, macros));
+    std::shared_ptr<const Macro> macro = macros->at(from.name)->Find(binding.name);
+    if (!macro) {
+      return CompileError(at, "module-error",
+                          absl::StrCat("module ", binding.module, " has no macro ",
+                                       binding.name, " (used by module ", iface.name, ")"));
+    }
+    env->linked[name] = std::move(macro);
+  }
+  (*macros)[iface.name] = std::move(env);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<ImportSet> ResolveSpec(const DatumPtr& spec, ModuleResolver& resolver,
                                       const std::string& importer, MacroTables* macros) {
   if (spec->IsSymbol()) {
@@ -59,13 +85,7 @@ absl::StatusOr<ImportSet> ResolveSpec(const DatumPtr& spec, ModuleResolver& reso
       set.push_back({name, GlobalKey{iface.name, name}});
     }
     if (!iface.macros.empty()) {
-      if (!macros->contains(iface.name)) {
-        auto env = ParseForeignEnvironment(iface.name, iface.macros);
-        if (!env.ok()) {
-          return CompileError(spec->location, "module-error", std::string(env.status().message()));
-        }
-        (*macros)[iface.name] = *std::move(env);
-      }
+      ETA_RETURN_IF_ERROR(LoadMacroTable(iface, resolver, spec->location, macros));
       for (const std::string& name : macros->at(iface.name)->exported) {
         set.push_back({name, GlobalKey{iface.name, name}, true});
       }
@@ -243,7 +263,8 @@ absl::StatusOr<eta::module::Module> CompileModule(const ModuleSource& source,
       if (is_macro) {
         std::shared_ptr<const ForeignEnvironment> env = macros.at(key.module);
         auto& slot = scope.imported_macros[local];
-        const std::shared_ptr<const Macro>& macro = env->macros.at(key.name);
+        std::shared_ptr<const Macro> macro = env->Find(key.name);
+        if (!macro) continue;
         if (slot && slot != macro) {
           return CompileError(spec->location, "module-error",
                               absl::StrCat("conflicting imports of macro ", local,

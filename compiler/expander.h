@@ -64,8 +64,8 @@ class Expander {
   // lambdas owns every Lambda made, in creation order.
   std::vector<std::unique_ptr<Lambda>>& lambdas() { return lambdas_; }
 
-  // IsTopLevelMacro says whether the module defines macro `name` at top
-  // level (after ExpandModuleBody).
+  // IsTopLevelMacro says whether macro `name` is defined or imported at the
+  // module's top level (after ExpandModuleBody).
   bool IsTopLevelMacro(const std::string& name) const;
   // ExportMacros renders the module's top-level macros, with what their
   // templates' names mean here, for Module.macros; `exported` names the

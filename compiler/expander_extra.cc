@@ -117,13 +117,29 @@ absl::StatusOr<NodePtr> Expander::ExpandExtra(const std::string& keyword,
     }
     DatumPtr body = MakeList(Tail(items, 2), at);
     DatumPtr form = MakePair(MakeSymbol("let", at), MakePair(MakeNil(at), body, at), at);
+    bool sequential = keyword == "let*-values";
+    std::vector<DatumPtr> temps;  // let-values: every producer runs outside
     for (size_t i = bindings.size(); i > 0; --i) {
       std::vector<DatumPtr> parts;
       if (!ListToVector(bindings[i - 1], &parts) || parts.size() != 2) {
         return SyntaxError(bindings[i - 1]->location,
                            absl::StrCat(keyword, ": each binding must be (formals expression)"));
       }
-      form = MakeList({MakeSymbol("receive", at), parts[0], parts[1], form}, at);
+      DatumPtr producer = parts[1];
+      if (!sequential) {
+        DatumPtr temp = MakeSymbol(absl::StrCat("%let-values-", i), at);
+        temps.push_back(MakeList(
+            {temp, MakeList({MakeSymbol("call-with-values", at),
+                             MakeList({MakeSymbol("lambda", at), MakeNil(at), parts[1]}, at),
+                             MakeSymbol("list", at)},
+                            at)},
+            at));
+        producer = MakeList({MakeSymbol("apply", at), MakeSymbol("values", at), temp}, at);
+      }
+      form = MakeList({MakeSymbol("receive", at), parts[0], producer, form}, at);
+    }
+    if (!sequential) {
+      form = MakeList({MakeSymbol("let", at), MakeList(temps, at), form}, at);
     }
     return Expand(form, scope);
   }

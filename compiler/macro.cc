@@ -345,6 +345,14 @@ absl::StatusOr<DatumPtr> ExpandMacroUse(const Macro& macro, const DatumPtr& form
                                                   WriteDatum(*StripAliases(form))));
 }
 
+std::shared_ptr<const Macro> ForeignEnvironment::Find(const std::string& name) const {
+  auto own = macros.find(name);
+  if (own != macros.end()) return own->second;
+  auto imported = linked.find(name);
+  if (imported != linked.end()) return imported->second;
+  return nullptr;
+}
+
 std::string SerializeForeignEnvironment(const ForeignEnvironment& env) {
   std::string out;
   for (const auto& [name, macro] : env.macros) {
@@ -359,7 +367,7 @@ std::string SerializeForeignEnvironment(const ForeignEnvironment& env) {
       absl::StrAppend(&out, "(special ", WriteDatum(*MakeSymbol(name, {})), " ",
                       WriteDatum(*MakeSymbol(b.name, {})), ")\n");
     } else {
-      absl::StrAppend(&out, "(global ", WriteDatum(*MakeSymbol(name, {})), " ",
+      absl::StrAppend(&out, b.kind == ForeignBinding::Kind::kMacro ? "(macro " : "(global ", WriteDatum(*MakeSymbol(name, {})), " ",
                       WriteDatum(*MakeString(b.module, {})), " ",
                       WriteDatum(*MakeString(b.name, {})), ")\n");
     }
@@ -389,9 +397,10 @@ absl::StatusOr<std::shared_ptr<ForeignEnvironment>> ParseForeignEnvironment(
       env->exported.push_back(name);
     } else if (head == "special" && items.size() == 3) {
       env->bindings[name] = ForeignBinding{ForeignBinding::Kind::kSpecial, "", items[2]->text};
-    } else if (head == "global" && items.size() == 4) {
-      env->bindings[name] = ForeignBinding{ForeignBinding::Kind::kGlobal, items[2]->text,
-                                           items[3]->text};
+    } else if ((head == "global" || head == "macro") && items.size() == 4) {
+      env->bindings[name] = ForeignBinding{
+          head == "macro" ? ForeignBinding::Kind::kMacro : ForeignBinding::Kind::kGlobal,
+          items[2]->text, items[3]->text};
     } else {
       return absl::InvalidArgumentError(absl::StrCat("bad macro table of module ", module));
     }

@@ -51,9 +51,9 @@ struct Macro {
 
 // ForeignBinding is what a name means at another module's top level.
 struct ForeignBinding {
-  enum class Kind { kGlobal, kSpecial } kind = Kind::kGlobal;
-  std::string module;  // kGlobal: the module owning the variable
-  std::string name;    // the variable's name there, or the special form
+  enum class Kind { kGlobal, kSpecial, kMacro } kind = Kind::kGlobal;
+  std::string module;  // kGlobal, kMacro: the module defining the name
+  std::string name;    // the name there, or the special form
 };
 
 // ForeignEnvironment is the top level of a compiled module, as far as its
@@ -64,6 +64,12 @@ struct ForeignEnvironment {
   absl::flat_hash_map<std::string, ForeignBinding> bindings;
   absl::flat_hash_map<std::string, std::shared_ptr<const Macro>> macros;
   std::vector<std::string> exported;  // names of exported macros
+  // linked: the kMacro bindings (macros the module imported), filled in by
+  // the importer from the defining modules' environments.
+  absl::flat_hash_map<std::string, std::shared_ptr<const Macro>> linked;
+
+  // Find returns the macro `name` means at this top level, or null.
+  std::shared_ptr<const Macro> Find(const std::string& name) const;
 };
 
 // ParseSyntaxRules checks and parses `spec`, a (syntax-rules ...) form, as

@@ -42,10 +42,11 @@ Expander::Binding Expander::LookupAtDefinition(const std::string& name,
                                                const Macro& macro) {
   if (!macro.foreign) return Lookup(name, static_cast<Scope*>(const_cast<void*>(macro.scope)));
   const ForeignEnvironment& env = *macro.foreign;
-  auto m = env.macros.find(name);
-  if (m != env.macros.end()) return Binding{Binding::Kind::kMacro, nullptr, {}, true, m->second};
+  if (std::shared_ptr<const Macro> m = env.Find(name)) {
+    return Binding{Binding::Kind::kMacro, nullptr, {}, true, std::move(m)};
+  }
   auto b = env.bindings.find(name);
-  if (b != env.bindings.end()) {
+  if (b != env.bindings.end() && b->second.kind != ForeignBinding::Kind::kMacro) {
     if (b->second.kind == ForeignBinding::Kind::kSpecial) {
       return Binding{Binding::Kind::kSpecial, nullptr, GlobalKey{"", b->second.name}};
     }
@@ -119,13 +120,24 @@ absl::StatusOr<NodePtr> Expander::ExpandLetSyntax(const DatumPtr& x, bool recurs
 }
 
 bool Expander::IsTopLevelMacro(const std::string& name) const {
-  return top_scope_ && top_scope_->macros.contains(name);
+  return top_scope_ && (top_scope_->macros.contains(name) ||
+                        module_->imported_macros.contains(name));
 }
 
 std::string Expander::ExportMacros(const std::vector<std::string>& exported) {
   ForeignEnvironment env;
   env.module = module_->module_name;
   env.exported = exported;
+  auto imported_macro = [&](const std::string& name, const Macro& macro) {
+    env.bindings[name] = ForeignBinding{ForeignBinding::Kind::kMacro, macro.foreign->module,
+                                        macro.name};
+  };
+  for (const std::string& name : exported) {  // re-exported imports
+    auto it = module_->imported_macros.find(name);
+    if (!top_scope_->macros.contains(name) && it != module_->imported_macros.end()) {
+      imported_macro(name, *it->second);
+    }
+  }
   for (const auto& [name, macro] : top_scope_->macros) {
     env.macros[name] = macro;
     std::vector<std::string> symbols;
@@ -138,6 +150,8 @@ std::string Expander::ExportMacros(const std::vector<std::string>& exported) {
       } else if (b.kind == Binding::Kind::kGlobal) {
         std::string module = b.key.module.empty() ? module_->module_name : b.key.module;
         env.bindings[symbol] = ForeignBinding{ForeignBinding::Kind::kGlobal, module, b.key.name};
+      } else if (b.kind == Binding::Kind::kMacro && b.macro->foreign) {
+        imported_macro(symbol, *b.macro);
       }
     }
   }

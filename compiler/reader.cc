@@ -1,27 +1,13 @@
 #include "compiler/reader.h"
 
+#include "compiler/status_macros.h"
+
 #include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "compiler/number_syntax.h"
-
-// Local stand-ins for the RETURN_IF_ERROR / ASSIGN_OR_RETURN macros this
-// abseil release lacks.
-#define READER_RETURN_IF_ERROR(expr)   \
-  do {                                 \
-    absl::Status status_ = (expr);     \
-    if (!status_.ok()) return status_; \
-  } while (0)
-#define READER_CONCAT_INNER(a, b) a##b
-#define READER_CONCAT(a, b) READER_CONCAT_INNER(a, b)
-#define READER_ASSIGN_OR_RETURN(lhs, expr) \
-  READER_ASSIGN_OR_RETURN_IMPL(READER_CONCAT(statusor_, __LINE__), lhs, expr)
-#define READER_ASSIGN_OR_RETURN_IMPL(var, lhs, expr) \
-  auto var = (expr);                                 \
-  if (!var.ok()) return var.status();                \
-  lhs = std::move(var).value()
 
 namespace eta::compiler {
 
@@ -262,7 +248,7 @@ class ReaderImpl {
 absl::StatusOr<std::optional<DatumPtr>> ReaderImpl::ReadDatum() {
   std::vector<Frame> stack;
   while (true) {
-    READER_ASSIGN_OR_RETURN(Token token, NextToken());
+    ETA_ASSIGN_OR_RETURN(Token token, NextToken());
     switch (token.kind) {
       case Token::Kind::kEnd:
         if (stack.empty()) return std::optional<DatumPtr>();
@@ -294,15 +280,15 @@ absl::StatusOr<std::optional<DatumPtr>> ReaderImpl::ReadDatum() {
         break;
       }
       case Token::Kind::kClose: {
-        READER_ASSIGN_OR_RETURN(auto done, Close(&stack, token));
+        ETA_ASSIGN_OR_RETURN(auto done, Close(&stack, token));
         if (done.has_value()) return done;
         break;
       }
       case Token::Kind::kDot:
-        READER_RETURN_IF_ERROR(Dot(&stack, token));
+        ETA_RETURN_IF_ERROR(Dot(&stack, token));
         break;
       case Token::Kind::kDatum: {
-        READER_ASSIGN_OR_RETURN(auto done, Feed(&stack, token.datum));
+        ETA_ASSIGN_OR_RETURN(auto done, Feed(&stack, token.datum));
         if (done.has_value()) return done;
         break;
       }
@@ -441,7 +427,7 @@ absl::StatusOr<std::optional<DatumPtr>> ReaderImpl::Feed(
 }
 
 absl::StatusOr<ReaderImpl::Token> ReaderImpl::NextToken() {
-  READER_RETURN_IF_ERROR(SkipAtmosphere());
+  ETA_RETURN_IF_ERROR(SkipAtmosphere());
   Token token;
   token.location = Here();
   int32_t c = Peek();
@@ -476,14 +462,14 @@ absl::StatusOr<ReaderImpl::Token> ReaderImpl::NextToken() {
       Advance();
       return token;
     case '"': {
-      READER_ASSIGN_OR_RETURN(std::string text,
+      ETA_ASSIGN_OR_RETURN(std::string text,
                               ReadDelimited(token.location, '"', "string"));
       token.kind = Token::Kind::kDatum;
       token.datum = MakeString(std::move(text), token.location);
       return token;
     }
     case '|': {
-      READER_ASSIGN_OR_RETURN(std::string name,
+      ETA_ASSIGN_OR_RETURN(std::string name,
                               ReadDelimited(token.location, '|', "|symbol|"));
       token.kind = Token::Kind::kDatum;
       token.datum = MakeSymbol(std::move(name), token.location);
@@ -503,11 +489,11 @@ absl::Status ReaderImpl::SkipAtmosphere() {
     if (IsWhitespace(c)) {
       Advance();
     } else if (c == ';') {
-      READER_RETURN_IF_ERROR(SkipLine());
+      ETA_RETURN_IF_ERROR(SkipLine());
     } else if (LookingAt("#|")) {
-      READER_RETURN_IF_ERROR(SkipBlockComment());
+      ETA_RETURN_IF_ERROR(SkipBlockComment());
     } else if (pos_ == 0 && LookingAt("#!")) {
-      READER_RETURN_IF_ERROR(SkipLine());  // shebang
+      ETA_RETURN_IF_ERROR(SkipLine());  // shebang
     } else {
       return absl::OkStatus();
     }
@@ -561,7 +547,7 @@ absl::StatusOr<std::string_view> ReaderImpl::ScanToken() {
 
 absl::StatusOr<ReaderImpl::Token> ReaderImpl::ReadAtom(
     const SourceLocation& start) {
-  READER_ASSIGN_OR_RETURN(std::string_view text, ScanToken());
+  ETA_ASSIGN_OR_RETURN(std::string_view text, ScanToken());
   Token token;
   token.location = start;
   if (text == ".") {
@@ -597,10 +583,10 @@ absl::StatusOr<ReaderImpl::Token> ReaderImpl::ReadHashSyntax(
   }
   if (LookingAt("#\\")) {
     token.kind = Token::Kind::kDatum;
-    READER_ASSIGN_OR_RETURN(token.datum, ReadCharacter(start));
+    ETA_ASSIGN_OR_RETURN(token.datum, ReadCharacter(start));
     return token;
   }
-  READER_ASSIGN_OR_RETURN(std::string_view text, ScanToken());
+  ETA_ASSIGN_OR_RETURN(std::string_view text, ScanToken());
   token.kind = Token::Kind::kDatum;
   if (text == "#t" || text == "#true") {
     token.datum = MakeBool(true, start);
@@ -676,7 +662,7 @@ absl::StatusOr<std::string> ReaderImpl::ReadDelimited(
       return out;
     }
     if (c == '\\') {
-      READER_RETURN_IF_ERROR(ReadEscape(&out, what));
+      ETA_RETURN_IF_ERROR(ReadEscape(&out, what));
       continue;
     }
     size_t length = 1;
@@ -782,7 +768,7 @@ absl::StatusOr<std::vector<DatumPtr>> ReadAll(std::string_view text,
   Reader reader(text, std::move(file_name));
   std::vector<DatumPtr> data;
   while (true) {
-    READER_ASSIGN_OR_RETURN(std::optional<DatumPtr> datum, reader.Next());
+    ETA_ASSIGN_OR_RETURN(std::optional<DatumPtr> datum, reader.Next());
     if (!datum.has_value()) return data;
     data.push_back(std::move(*datum));
   }

@@ -1,5 +1,9 @@
 #include "vm/builtins_internal.h"
 
+#include <unistd.h>
+
+#include <cerrno>
+
 #include "absl/strings/str_cat.h"
 
 namespace eta::vm::internal {
@@ -116,6 +120,22 @@ bool CheckAllocation(VM& vm, size_t count, size_t element_size) {
 void ReportLargeObject(VM& vm, size_t count, size_t element_size) {
   size_t bytes = count * element_size;
   if (bytes >= kLargeObjectBytes) vm.heap().ReportExtraBytes(bytes);
+}
+
+bool ReadMore(Port* port) {
+  if (port->fd < 0) return false;
+  if (port->position > kReadChunk && port->position * 2 > port->input.size()) {
+    port->input.erase(0, port->position);
+    port->position = 0;
+  }
+  char chunk[kReadChunk];
+  while (true) {
+    ssize_t n = ::read(port->fd, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    port->input.append(chunk, static_cast<size_t>(n));
+    return true;
+  }
 }
 
 }  // namespace eta::vm::internal

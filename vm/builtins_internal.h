@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "vm/object.h"
+#include "vm/port.h"
 #include "vm/vm.h"
 
 namespace eta::vm::internal {
@@ -62,6 +63,15 @@ bool CheckAllocation(VM& vm, size_t count, size_t element_size);
 // `count` elements of `element_size` bytes when it is large.
 void ReportLargeObject(VM& vm, size_t count, size_t element_size);
 
+// kReadChunk is how much input a descriptor port reads at a time.
+inline constexpr size_t kReadChunk = 4096;
+
+// ReadMore appends the next chunk of a descriptor port's input; false at the
+// end of the input (or on an error, which reads as end of input) and for
+// string ports. Consumed input is dropped first when it is most of the
+// buffer, so positions stay relative to port->input.
+bool ReadMore(Port* port);
+
 // StringChars returns the characters of a String value.
 inline std::u32string& StringChars(Value v) { return As<String>(v)->chars; }
 
@@ -74,7 +84,9 @@ Value StringPrefixP(VM& vm, Arguments args);
 Value StringSuffixP(VM& vm, Arguments args);
 Value StringSplit(VM& vm, Arguments args);
 Value StringJoin(VM& vm, Arguments args);
+// string-trim trims the left (SRFI-13); string-trim-both trims both ends.
 Value StringTrim(VM& vm, Arguments args);
+Value StringTrimBoth(VM& vm, Arguments args);
 Value StringTrimLeft(VM& vm, Arguments args);
 Value StringTrimRight(VM& vm, Arguments args);
 Value StringPadLeft(VM& vm, Arguments args);

@@ -16,10 +16,11 @@
 namespace eta::vm {
 namespace {
 
+using internal::kReadChunk;
+using internal::ReadMore;
 using internal::StringChars;
 
 // Input from a descriptor is read in chunks of this size, as needed.
-constexpr size_t kReadChunk = 4096;
 
 // ---- Port arguments ----
 
@@ -64,24 +65,6 @@ Port* InputPort(VM& vm, const char* name, Arguments args, int position) {
 
 // ---- Input buffering ----
 
-// ReadMore appends the next chunk of a descriptor port's input; false at end
-// of input (or on an error, which reads as end of input) and for string
-// ports.
-bool ReadMore(Port* port) {
-  if (port->fd < 0) return false;
-  if (port->position > kReadChunk && port->position * 2 > port->input.size()) {
-    port->input.erase(0, port->position);
-    port->position = 0;
-  }
-  char chunk[kReadChunk];
-  while (true) {
-    ssize_t n = ::read(port->fd, chunk, sizeof chunk);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    port->input.append(chunk, static_cast<size_t>(n));
-    return true;
-  }
-}
 
 // Available ensures `count` bytes are buffered after the position if the
 // input has them; returns how many are.

@@ -12,37 +12,17 @@
 #include "compiler/datum.h"
 #include "compiler/reader.h"
 #include "vm/builtins.h"
+#include "vm/builtins_internal.h"
 #include "vm/port.h"
 
 namespace eta::vm {
 namespace {
 
 using compiler::Datum;
+using internal::kReadChunk;
+using internal::ReadMore;
 using compiler::DatumPtr;
 
-// Input from a descriptor is read in chunks of this size, as needed (as in
-// builtins_io.cc).
-constexpr size_t kReadChunk = 4096;
-
-// ReadMore appends the next chunk of a descriptor port's input; false at
-// the end of the input (or on an error) and for string ports. Consumed
-// input is dropped first when it is most of the buffer, like read-char
-// does (builtins_io.cc), so positions stay relative to port->input.
-bool ReadMore(Port* port) {
-  if (port->fd < 0) return false;
-  if (port->position > kReadChunk && port->position * 2 > port->input.size()) {
-    port->input.erase(0, port->position);
-    port->position = 0;
-  }
-  char chunk[kReadChunk];
-  while (true) {
-    ssize_t n = ::read(port->fd, chunk, sizeof chunk);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    port->input.append(chunk, static_cast<size_t>(n));
-    return true;
-  }
-}
 
 // DatumConverter turns a datum into a value with an explicit work list.
 // Finished values wait on `values_`, the items of a heap vector rooted for

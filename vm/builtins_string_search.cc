@@ -211,7 +211,10 @@ Value StringJoin(VM& vm, Arguments args) {
 }
 
 Value StringTrim(VM& vm, Arguments args) {
-  return Trim(vm, args, "string-trim", Side::kBoth);
+  return Trim(vm, args, "string-trim", Side::kLeft);
+}
+Value StringTrimBoth(VM& vm, Arguments args) {
+  return Trim(vm, args, "string-trim-both", Side::kBoth);
 }
 Value StringTrimLeft(VM& vm, Arguments args) {
   return Trim(vm, args, "string-trim-left", Side::kLeft);

@@ -372,6 +372,7 @@ const PrimitiveSpec kStringPrimitives[] = {
     {"string-split", 2, 2, internal::StringSplit},
     {"string-join", 1, 2, internal::StringJoin},
     {"string-trim", 1, 1, internal::StringTrim},
+    {"string-trim-both", 1, 1, internal::StringTrimBoth},
     {"string-trim-left", 1, 1, internal::StringTrimLeft},
     {"string-trim-right", 1, 1, internal::StringTrimRight},
     {"string-pad-left", 2, 3, internal::StringPadLeft},

@@ -47,6 +47,21 @@ Value VM::Execute(size_t entry_frames) {
     constants = fn->constants;                         \
     globals = fn->globals;                             \
   } while (0)
+// ENTER_FUNCTION starts running closure `target`, whose frame (already on
+// frames_) has its `argc` arguments at stack index `base`: the other locals
+// start undefined (the collector scans them).
+#define ENTER_FUNCTION(target, base)                                       \
+  do {                                                                     \
+    closure = (target);                                                    \
+    fn = closure->function;                                                \
+    locals = stack + (base);                                               \
+    pc = fn->code.data();                                                  \
+    constants = fn->constants;                                             \
+    globals = fn->globals;                                                 \
+    for (uint32_t i = argc; i < fn->frame_size; ++i) locals[i] = Value::Undefined(); \
+    sp = locals + fn->frame_size;                                          \
+    DISPATCH();                                                            \
+  } while (0)
 #define RAISE(value_expr)  \
   do {                     \
     SYNC();                \
@@ -482,15 +497,7 @@ Value VM::Execute(size_t entry_frames) {
         frames_.back().pc = pc;
         frames_.push_back(Frame{target, target_fn->code.data(),
                                 static_cast<uint32_t>(base), 0});
-        closure = target;
-        fn = target_fn;
-        locals = stack + base;
-        pc = fn->code.data();
-        constants = fn->constants;
-        globals = fn->globals;
-        for (uint32_t i = argc; i < fn->frame_size; ++i) locals[i] = Value::Undefined();
-        sp = locals + fn->frame_size;
-        DISPATCH();
+        ENTER_FUNCTION(target, base);
       }
     }
     goto do_call;
@@ -511,15 +518,7 @@ Value VM::Execute(size_t entry_frames) {
         for (uint32_t i = 0; i <= argc; ++i) destination[i] = callee_slot[i];
         current.closure = target;
         current.pc = target_fn->code.data();
-        closure = target;
-        fn = target_fn;
-        locals = stack + base;
-        pc = fn->code.data();
-        constants = fn->constants;
-        globals = fn->globals;
-        for (uint32_t i = argc; i < fn->frame_size; ++i) locals[i] = Value::Undefined();
-        sp = locals + fn->frame_size;
-        DISPATCH();
+        ENTER_FUNCTION(target, base);
       }
     }
     goto do_call;
@@ -595,18 +594,7 @@ do_call: {
     }
     frames_.push_back(Frame{target, target_fn->code.data(),
                             static_cast<uint32_t>(base), escape_id});
-    frame = &frames_.back();
-    closure = target;
-    fn = target_fn;
-    locals = stack + base;
-    pc = fn->code.data();
-    constants = fn->constants;
-    globals = fn->globals;
-    for (uint32_t i = argc; i < fn->frame_size; ++i) {
-      locals[i] = Value::Undefined();
-    }
-    sp = locals + fn->frame_size;
-    DISPATCH();
+    ENTER_FUNCTION(target, base);
   }
   if (IsType(callee, ObjectType::kPrimitive)) {
     Primitive* prim = As<Primitive>(callee);
@@ -684,8 +672,7 @@ do_call: {
   SYNC();
   RAISE(RaiseError("type-error",
                     absl::StrCat("attempt to call a non-procedure: ",
-                                 ValueToString(callee, true)),
-                    MakeList({callee})));
+                                 ValueToShortString(callee, true))));
 }
 
 do_special: {
@@ -695,6 +682,9 @@ do_special: {
     case PrimitiveSpecial::kApply: {
       // (apply f a ... list): spread the list onto the stack.
       SYNC();
+      if (!IsProcedure(callee_slot[1])) {
+        RAISE(RaiseTypeError("apply", 1, "a procedure", callee_slot[1]));
+      }
       Value list = callee_slot[argc];
       size_t count = 0;
       for (Value l = list; IsPair(l); l = Cdr(l)) ++count;
@@ -839,6 +829,7 @@ do_raise: {
 }
 
 #undef SYNC
+#undef ENTER_FUNCTION
 #undef LOAD_FRAME
 #undef RAISE
 #undef TYPE_ERROR
