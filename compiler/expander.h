@@ -184,6 +184,9 @@ class Expander {
   int macro_depth_ = 0;  // nested expansions, to stop runaway recursion
 };
 
+// ItemsFrom returns items[from..] (empty when `from` is past the end).
+std::vector<DatumPtr> ItemsFrom(const std::vector<DatumPtr>& items, size_t from);
+
 // SyntaxError builds the Status of a syntax error at `at`.
 absl::Status SyntaxError(const SourceLocation& at, const std::string& message);
 // CompileError builds the Status "FILE:LINE:COL: KIND: MESSAGE".

@@ -5,14 +5,6 @@
 #include "compiler/status_macros.h"
 
 namespace eta::compiler {
-namespace {
-
-std::vector<DatumPtr> Tail(const std::vector<DatumPtr>& items, size_t from) {
-  return std::vector<DatumPtr>(items.begin() + std::min(from, items.size()), items.end());
-}
-
-}  // namespace
-
 absl::StatusOr<NodePtr> Expander::ExpandExtra(const std::string& keyword,
                                               const DatumPtr& x,
                                               const std::vector<DatumPtr>& items,
@@ -38,9 +30,9 @@ absl::StatusOr<NodePtr> Expander::ExpandExtra(const std::string& keyword,
     if (n < 3 || !ListToVector(items[1], &spec) || spec.empty() || !spec[0]->IsSymbol()) {
       return SyntaxError(at, "guard: expected (guard (var clause ...) body ...)");
     }
-    ETA_ASSIGN_OR_RETURN(NodePtr body, thunk(Tail(items, 2), "guard"));
+    ETA_ASSIGN_OR_RETURN(NodePtr body, thunk(ItemsFrom(items, 2), "guard"));
     DatumPtr reraise = MakeSymbol("%guard-reraise", at);
-    std::vector<DatumPtr> clauses = Tail(spec, 1);
+    std::vector<DatumPtr> clauses = ItemsFrom(spec, 1);
     bool has_else = !clauses.empty() && clauses.back()->IsPair() &&
                     clauses.back()->car->IsSymbol("else");
     if (!has_else) {
@@ -74,7 +66,7 @@ absl::StatusOr<NodePtr> Expander::ExpandExtra(const std::string& keyword,
       params.push_back(std::move(p));
       values.push_back(std::move(v));
     }
-    ETA_ASSIGN_OR_RETURN(NodePtr body, thunk(Tail(items, 2), "parameterize"));
+    ETA_ASSIGN_OR_RETURN(NodePtr body, thunk(ItemsFrom(items, 2), "parameterize"));
     std::vector<NodePtr> args;
     args.push_back(call("list", std::move(params)));
     args.push_back(call("list", std::move(values)));
@@ -100,7 +92,7 @@ absl::StatusOr<NodePtr> Expander::ExpandExtra(const std::string& keyword,
     // (receive formals expr body ...) => (%apply-values (lambda formals body ...) expr)
     if (n < 4) return SyntaxError(at, "receive: expected (receive formals expression body ...)");
     ETA_ASSIGN_OR_RETURN(NodePtr consumer,
-                         ExpandLambda(items[1], Tail(items, 3), scope, "receive", at));
+                         ExpandLambda(items[1], ItemsFrom(items, 3), scope, "receive", at));
     ETA_ASSIGN_OR_RETURN(NodePtr producer, Expand(items[2], scope));
     std::vector<NodePtr> args;
     args.push_back(std::move(consumer));
@@ -115,7 +107,7 @@ absl::StatusOr<NodePtr> Expander::ExpandExtra(const std::string& keyword,
       return SyntaxError(at, absl::StrCat(keyword, ": expected (", keyword,
                                           " ((formals expression) ...) body ...)"));
     }
-    DatumPtr body = MakeList(Tail(items, 2), at);
+    DatumPtr body = MakeList(ItemsFrom(items, 2), at);
     DatumPtr form = MakePair(MakeSymbol("let", at), MakePair(MakeNil(at), body, at), at);
     bool sequential = keyword == "let*-values";
     std::vector<DatumPtr> temps;  // let-values: every producer runs outside
@@ -158,7 +150,7 @@ absl::StatusOr<NodePtr> Expander::ExpandExtra(const std::string& keyword,
         return SyntaxError(items[i]->location, "case-lambda: each clause must be (formals body ...)");
       }
       ETA_ASSIGN_OR_RETURN(NodePtr lambda,
-                           ExpandLambda(clause[0], Tail(clause, 1), scope, "case-lambda",
+                           ExpandLambda(clause[0], ItemsFrom(clause, 1), scope, "case-lambda",
                                         items[i]->location));
       arities.push_back(MakePair(MakeInteger(lambda->lambda->required, at),
                                  MakeBool(lambda->lambda->rest, at), at));

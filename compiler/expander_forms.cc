@@ -6,12 +6,12 @@
 
 namespace eta::compiler {
 
-
-namespace {
-
-std::vector<DatumPtr> Rest(const std::vector<DatumPtr>& items, size_t from) {
+std::vector<DatumPtr> ItemsFrom(const std::vector<DatumPtr>& items, size_t from) {
   return std::vector<DatumPtr>(items.begin() + std::min(from, items.size()), items.end());
 }
+
+
+namespace {
 
 DatumPtr Sym(const char* name, const SourceLocation& at) { return MakeSymbol(name, at); }
 
@@ -53,7 +53,7 @@ absl::StatusOr<NodePtr> Expander::ExpandSpecial(const std::string& keyword,
   if (keyword == "set!") return ExpandSet(x, items, scope);
   if (keyword == "lambda") {
     if (n < 3) return SyntaxError(at, "lambda: expected (lambda formals body ...)");
-    return ExpandLambda(items[1], Rest(items, 2), scope, "lambda", at);
+    return ExpandLambda(items[1], ItemsFrom(items, 2), scope, "lambda", at);
   }
   if (keyword == "begin" || keyword == "progn") {
     std::vector<NodePtr> nodes;
@@ -66,7 +66,7 @@ absl::StatusOr<NodePtr> Expander::ExpandSpecial(const std::string& keyword,
   if (keyword == "let") return ExpandLet(x, items, scope);
   if (keyword == "let*") return ExpandLetStar(x, items, scope);
   if (keyword == "letrec" || keyword == "letrec*") return ExpandLetrec(x, items, scope);
-  if (keyword == "cond") return ExpandCond(x, Rest(items, 1), 0, scope);
+  if (keyword == "cond") return ExpandCond(x, ItemsFrom(items, 1), 0, scope);
   if (keyword == "case") return ExpandCase(x, items, scope);
   if (keyword == "do") return ExpandDo(x, items, scope);
   if (keyword == "and" || keyword == "or") {
@@ -129,7 +129,7 @@ absl::StatusOr<NodePtr> Expander::ExpandSpecial(const std::string& keyword,
       first = 2;
     }
     if (first >= n) return SyntaxError(at, "catch: expected (catch ['kind] body ...)");
-    ETA_ASSIGN_OR_RETURN(NodePtr thunk, ExpandLambda(MakeNil(at), Rest(items, first),
+    ETA_ASSIGN_OR_RETURN(NodePtr thunk, ExpandLambda(MakeNil(at), ItemsFrom(items, first),
                                                      scope, "catch", at));
     NodePtr call = MakeNode(Node::Kind::kCall, at);
     call->children.push_back(BuiltinRef("%catch", at));
@@ -226,7 +226,7 @@ absl::StatusOr<NodePtr> Expander::ExpandLet(const DatumPtr& x,
     ETA_ASSIGN_OR_RETURN(NodePtr init, Expand(parts[1], scope));
     inits.push_back(std::move(init));
   }
-  std::vector<DatumPtr> body = Rest(items, bindings_at + 1);
+  std::vector<DatumPtr> body = ItemsFrom(items, bindings_at + 1);
   if (named) {
     // ((letrec ((name (lambda (var ...) body ...))) name) init ...)
     scopes_.push_back(std::make_unique<Scope>(Scope{scope, scope->lambda, {}}));
@@ -301,7 +301,7 @@ absl::StatusOr<NodePtr> Expander::ExpandLetStar(const DatumPtr& x,
     seq.push_back(std::move(init));
   }
   scopes_.push_back(std::make_unique<Scope>(Scope{current, scope->lambda, {}}));
-  ETA_ASSIGN_OR_RETURN(NodePtr body, ExpandBody(Rest(items, 2), scopes_.back().get(), at));
+  ETA_ASSIGN_OR_RETURN(NodePtr body, ExpandBody(ItemsFrom(items, 2), scopes_.back().get(), at));
   seq.push_back(std::move(body));
   return Sequence(std::move(seq), at);
 }
@@ -342,7 +342,7 @@ absl::StatusOr<NodePtr> Expander::ExpandLetrec(const DatumPtr& x,
     init->children.push_back(std::move(value));
     seq.push_back(std::move(init));
   }
-  ETA_ASSIGN_OR_RETURN(NodePtr body, ExpandBody(Rest(items, 2), inner, at));
+  ETA_ASSIGN_OR_RETURN(NodePtr body, ExpandBody(ItemsFrom(items, 2), inner, at));
   seq.push_back(std::move(body));
   return Sequence(std::move(seq), at);
 }
