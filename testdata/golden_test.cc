@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tools/subprocess.h"
 
 extern char** environ;
 
@@ -158,87 +159,23 @@ std::string CommandLine(const std::vector<std::string>& command) {
 }
 
 // RunProcess executes `command` in `work_dir` with `extra_env` added to the
-// environment, capturing stdout and stderr through files (no pipe
-// deadlock), and kills it after kRunTimeout.
+// environment (GC stress only when asked), through the shared runner.
 RunResult RunProcess(const std::vector<std::string>& command,
               const std::vector<std::string>& extra_env,
               const fs::path& work_dir) {
+  tools::ProcessOptions options;
+  options.work_dir = work_dir;
+  options.env = extra_env;
+  options.drop_env_prefixes = {"ETA_GC_STRESS="};
+  options.timeout = kRunTimeout;
+  tools::ProcessResult run = tools::RunProcess(command, options);
   RunResult result;
   result.command = command;
-  fs::create_directories(work_dir);
-  fs::path out_path = work_dir / "stdout.txt";
-  fs::path err_path = work_dir / "stderr.txt";
-
-  std::vector<std::string> env_strings;
-  for (char** e = environ; *e != nullptr; ++e) {
-    std::string_view entry(*e);
-    if (entry.rfind("ETA_GC_STRESS=", 0) == 0) continue;
-    env_strings.emplace_back(entry);
-  }
-  for (const std::string& e : extra_env) env_strings.push_back(e);
-  std::vector<char*> envp;
-  for (std::string& e : env_strings) envp.push_back(e.data());
-  envp.push_back(nullptr);
-
-  std::vector<std::string> argv_strings = command;
-  std::vector<char*> argv;
-  for (std::string& a : argv_strings) argv.push_back(a.data());
-  argv.push_back(nullptr);
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null",
-                                   O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addchdir_np(&actions, work_dir.c_str());
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  // A group of its own, so a timeout kills any children it started too.
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
-  posix_spawnattr_setpgroup(&attributes, 0);
-
-  pid_t pid = 0;
-  int spawn_status = posix_spawn(&pid, argv[0], &actions, &attributes,
-                                 argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
-  if (spawn_status != 0) {
-    result.spawn_error = std::string("posix_spawn failed: ") +
-                         std::strerror(spawn_status);
-    return result;
-  }
-
-  auto deadline = std::chrono::steady_clock::now() + kRunTimeout;
-  auto pause = std::chrono::microseconds(50);
-  int wait_status = 0;
-  while (true) {
-    pid_t done = waitpid(pid, &wait_status, WNOHANG);
-    if (done == pid) break;
-    if (done < 0 && errno != EINTR) {
-      result.spawn_error = std::string("waitpid failed: ") +
-                           std::strerror(errno);
-      return result;
-    }
-    if (std::chrono::steady_clock::now() >= deadline) {
-      result.timed_out = true;
-      kill(-pid, SIGKILL);
-      kill(pid, SIGKILL);
-      waitpid(pid, &wait_status, 0);
-      break;
-    }
-    std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, std::chrono::microseconds(5000));
-  }
-  if (WIFEXITED(wait_status)) {
-    result.exit_status = WEXITSTATUS(wait_status);
-  } else if (WIFSIGNALED(wait_status)) {
-    result.exit_status = 128 + WTERMSIG(wait_status);
-  }
-  result.stdout_text = ReadFileOrDie(out_path);
-  result.stderr_text = ReadFileOrDie(err_path);
+  result.stdout_text = run.stdout_text;
+  result.stderr_text = run.stderr_text;
+  result.exit_status = run.StatusCode();
+  result.timed_out = run.timed_out;
+  result.spawn_error = run.spawn_error;
   return result;
 }
 

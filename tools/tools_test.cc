@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tools/subprocess.h"
 
 extern char** environ;
 
@@ -72,74 +73,29 @@ fs::path Tool(const std::string& name) {
   return fs::absolute(path);
 }
 
-// Execute runs `argv` in `cwd` with `env` added to (or, with an empty value
-// after '=', replacing) the environment; stdout and stderr go to files.
+// Execute runs `argv` in `cwd` with `env` added to (or replacing entries of)
+// the environment, through the shared runner, with kTimeout.
 RunResult Execute(std::vector<std::string> argv, const fs::path& cwd,
             const std::vector<std::string>& env = {}) {
   static int counter = 0;
   fs::path base = TempDir() / ("run" + std::to_string(counter++));
-  fs::create_directories(cwd);
-  std::string out_path = base.string() + ".out", err_path = base.string() + ".err";
-
-  std::vector<std::string> env_strings;
-  for (char** e = environ; *e; ++e) {
-    std::string entry(*e);
-    bool overridden = false;
-    for (const std::string& extra : env) {
-      overridden |= entry.substr(0, entry.find('=') + 1) == extra.substr(0, extra.find('=') + 1);
-    }
-    // The tests control these explicitly.
-    if (entry.rfind("ETA_MODULE_PATH=", 0) == 0 || entry.rfind("BUILD_WORKING_DIRECTORY=", 0) == 0 ||
-        entry.rfind("ETA_GC_STRESS=", 0) == 0) {
-      continue;
-    }
-    if (!overridden) env_strings.push_back(entry);
-  }
-  for (const std::string& extra : env) env_strings.push_back(extra);
-  std::vector<char*> envp, args;
-  for (std::string& e : env_strings) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  for (std::string& a : argv) args.push_back(a.data());
-  args.push_back(nullptr);
-
-  pid_t pid = fork();
-  if (pid == 0) {
-    setpgid(0, 0);
-    int in = open("/dev/null", O_RDONLY);
-    int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (in < 0 || out < 0 || err < 0 || chdir(cwd.c_str()) != 0) _exit(120);
-    dup2(in, 0);
-    dup2(out, 1);
-    dup2(err, 2);
-    execve(args[0], args.data(), envp.data());
-    _exit(127);
-  }
+  ProcessOptions options;
+  options.work_dir = cwd;
+  options.stdout_path = base.string() + ".out";
+  options.stderr_path = base.string() + ".err";
+  options.env = env;
+  // The tests control these explicitly.
+  options.drop_env_prefixes = {"ETA_MODULE_PATH=", "BUILD_WORKING_DIRECTORY=", "ETA_GC_STRESS="};
+  options.timeout = kTimeout;
+  ProcessResult process = RunProcess(argv, options);
   RunResult run;
-  if (pid < 0) return run;
-  auto deadline = std::chrono::steady_clock::now() + kTimeout;
-  int status = 0;
-  while (true) {
-    pid_t done = waitpid(pid, &status, WNOHANG);
-    if (done == pid) break;
-    if (done < 0 && errno != EINTR) break;
-    if (std::chrono::steady_clock::now() > deadline) {
-      run.timed_out = true;
-      kill(-pid, SIGKILL);
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  if (!run.timed_out) {
-    run.exited = WIFEXITED(status);
-    run.exit_status = run.exited ? WEXITSTATUS(status) : -1;
-    run.signaled = WIFSIGNALED(status);
-    run.signal = run.signaled ? WTERMSIG(status) : 0;
-  }
-  run.out = ReadAll(out_path);
-  run.err = ReadAll(err_path);
+  run.exited = process.exited;
+  run.exit_status = process.exit_status;
+  run.signaled = process.signaled;
+  run.signal = process.signal;
+  run.timed_out = process.timed_out;
+  run.out = process.stdout_text;
+  run.err = process.stderr_text;
   return run;
 }
 
