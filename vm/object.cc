@@ -1,11 +1,11 @@
 // The type table: one descriptor per heap type.
 #include <cstddef>
 
+#include "vm/continuation.h"
 #include "vm/hash_table.h"
 #include "vm/heap.h"
 #include "vm/object.h"
 #include "vm/port.h"
-#include "vm/vm.h"
 
 namespace eta::vm {
 namespace {

@@ -9,12 +9,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "compiler/number_syntax.h"
+#include "vm/continuation.h"
 #include "vm/function.h"
 #include "vm/hash_table.h"
 #include "vm/object.h"
 #include "vm/port.h"
 #include "vm/utf8.h"
-#include "vm/vm.h"
 
 namespace eta::vm {
 namespace {

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "vm/allocate.h"
 #include "vm/opcodes.h"
 #include "vm/printer.h"
 #include "vm/utf8.h"
@@ -53,7 +54,7 @@ void VM::TraceRoots(Tracer& tracer) {
   for (const auto& module : modules_) {
     for (Value v : module->constants) tracer.Mark(v);
   }
-  for (const auto& [name, symbol] : symbols_) tracer.MarkObject(symbol);
+  symbols_.Trace(tracer);
   tracer.Mark(handlers_);
   tracer.Mark(winders_);
   tracer.Mark(pending_raise_);
@@ -74,16 +75,11 @@ void VM::GrowStack(size_t needed) {
 // ---- Building values ----
 
 Value VM::Cons(Value car, Value cdr) {
-  Pair* p = heap_.New<Pair>(car, cdr);
-  return p ? Value::FromObject(p) : RaiseOutOfMemory();
+  return OrOutOfMemory(NewPair(heap_, car, cdr));
 }
 
 Value VM::MakeString(std::u32string chars) {
-  size_t extra = chars.size() * 4;
-  String* s = heap_.New<String>(std::move(chars));
-  if (!s) return RaiseOutOfMemory();
-  heap_.ReportExtraBytes(extra);
-  return Value::FromObject(s);
+  return OrOutOfMemory(NewString(heap_, std::move(chars)));
 }
 
 Value VM::MakeStringFromUtf8(std::string_view utf8) {
@@ -95,28 +91,16 @@ Value VM::MakeStringFromUtf8(std::string_view utf8) {
 }
 
 Value VM::Intern(std::string_view name) {
-  auto it = symbols_.find(AsAbsl(name));
-  if (it != symbols_.end()) return Value::FromObject(it->second);
-  Symbol* s = heap_.New<Symbol>(std::string(name));
-  if (!s) return RaiseOutOfMemory();
-  symbols_.emplace(std::string(name), s);
-  return Value::FromObject(s);
+  Symbol* s = symbols_.Intern(heap_, name);
+  return s ? Value::FromObject(s) : RaiseOutOfMemory();
 }
 
 Value VM::MakeVector(std::vector<Value> items) {
-  size_t extra = items.size() * sizeof(Value);
-  Vector* v = heap_.New<Vector>(std::move(items));
-  if (!v) return RaiseOutOfMemory();
-  heap_.ReportExtraBytes(extra);
-  return Value::FromObject(v);
+  return OrOutOfMemory(NewVector(heap_, std::move(items)));
 }
 
 Value VM::MakeBytevector(std::vector<uint8_t> bytes) {
-  size_t extra = bytes.size();
-  Bytevector* b = heap_.New<Bytevector>(std::move(bytes));
-  if (!b) return RaiseOutOfMemory();
-  heap_.ReportExtraBytes(extra);
-  return Value::FromObject(b);
+  return OrOutOfMemory(NewBytevector(heap_, std::move(bytes)));
 }
 
 Value VM::MakeFlonumOrFixnum(double d) { return Value::Flonum(d); }

@@ -16,10 +16,12 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "compiler/status_macros.h"
+#include "vm/continuation.h"
 #include "vm/function.h"
 #include "vm/heap.h"
 #include "vm/object.h"
 #include "vm/port.h"
+#include "vm/symbol_table.h"
 #include "vm/value.h"
 
 namespace eta::module {
@@ -70,30 +72,6 @@ class Evaluator {
   virtual absl::StatusOr<Value> CompileForEval(VM& vm, Value expression) = 0;
 };
 
-// Frame is one activation on the VM's call stack.
-struct Frame {
-  Closure* closure;
-  const uint32_t* pc;   // where execution continues in this frame
-  uint32_t base;        // stack index of local 0
-  uint64_t escape_id;   // non-zero for frames made by %call/ec
-};
-
-// Continuation is a captured control state: invoking it returns the given
-// value(s) from frame `frame_count`. A full continuation carries copies of
-// the frames and stack below it; an escape continuation only names a live
-// frame.
-struct Continuation : Object {
-  Continuation() : Object(ObjectType::kContinuation) {}
-  bool escape_only = false;
-  uint64_t escape_id = 0;
-  uint64_t run_id = 0;
-  size_t frame_index = 0;  // frames kept: the value returns into frame_index-1
-  size_t stack_size = 0;   // the value lands at this stack index
-  std::vector<Frame> frames;
-  std::vector<Value> stack;
-  Value handlers;
-};
-
 class VM {
  public:
   explicit VM(VMOptions options);
@@ -102,6 +80,7 @@ class VM {
   VM& operator=(const VM&) = delete;
 
   Heap& heap() { return heap_; }
+  SymbolTable& symbols() { return symbols_; }
   const VMOptions& options() const { return options_; }
 
   // ---- Building values (each may collect: root what you still need) ----
@@ -131,6 +110,9 @@ class VM {
   Value RaiseRangeError(std::string_view procedure, int position,
                         std::string_view detail, Value got);
   Value RaiseOutOfMemory();
+  // OrOutOfMemory passes `v` on, raising out-of-memory if it is the raise
+  // marker of a failed allocation (see allocate.h).
+  Value OrOutOfMemory(Value v) { return v.IsRaise() ? RaiseOutOfMemory() : v; }
 
   // ---- Ports ----
   Value current_output_port() const { return output_port_; }
@@ -223,7 +205,7 @@ class VM {
 
   VMOptions options_;
   Heap heap_;
-  absl::flat_hash_map<std::string, Symbol*> symbols_;
+  SymbolTable symbols_;
   std::deque<Global> globals_;
   std::vector<std::unique_ptr<LoadedModule>> modules_;
   absl::flat_hash_map<std::string, LoadedModule*> modules_by_name_;

@@ -1,0 +1,19 @@
+#include "vm/symbol_table.h"
+
+#include "absl/strings/string_view.h"
+
+namespace eta::vm {
+
+Symbol* SymbolTable::Intern(Heap& heap, std::string_view name) {
+  auto it = symbols_.find(absl::string_view(name.data(), name.size()));
+  if (it != symbols_.end()) return it->second;
+  Symbol* symbol = heap.New<Symbol>(std::string(name));
+  if (symbol != nullptr) symbols_.emplace(std::string(name), symbol);
+  return symbol;
+}
+
+void SymbolTable::Trace(Tracer& tracer) const {
+  for (const auto& [name, symbol] : symbols_) tracer.MarkObject(symbol);
+}
+
+}  // namespace eta::vm

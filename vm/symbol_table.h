@@ -1,0 +1,29 @@
+// SymbolTable interns the symbols of one heap: two symbols with one name are
+// one object. Interned symbols live as long as the table (it is a root).
+#ifndef ETA_VM_SYMBOL_TABLE_H_
+#define ETA_VM_SYMBOL_TABLE_H_
+
+#include <string>
+#include <string_view>
+
+#include "absl/container/flat_hash_map.h"
+#include "vm/heap.h"
+#include "vm/object.h"
+
+namespace eta::vm {
+
+class SymbolTable {
+ public:
+  // Intern returns the symbol named `name`, allocating it in `heap` on first
+  // use (which may collect). Returns nullptr when the heap is full.
+  Symbol* Intern(Heap& heap, std::string_view name);
+  // Trace marks every interned symbol.
+  void Trace(Tracer& tracer) const;
+
+ private:
+  absl::flat_hash_map<std::string, Symbol*> symbols_;
+};
+
+}  // namespace eta::vm
+
+#endif  // ETA_VM_SYMBOL_TABLE_H_
