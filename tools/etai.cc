@@ -6,11 +6,11 @@
 
 #include "absl/strings/str_split.h"
 #include "tools/disasm.h"
-#include "tools/paths.h"
 #include "tools/evaluator.h"
+#include "tools/paths.h"
 #include "tools/program_compiler.h"
 #include "tools/repl.h"
-#include "vm/builtins_all.h"
+#include "tools/runtime.h"
 #include "vm/module.pb.h"
 #include "vm/vm.h"
 
@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
   options.arguments = arguments;
   options.program_name = file;
   eta::vm::VM vm(options);
-  eta::vm::AddAllPrimitives(vm);
+  eta::tools::AddRuntimePrimitives(vm);
   eta::tools::ProgramEvaluator evaluator("%eval");
   vm.set_evaluator(&evaluator);
   const std::string* prelude = eta::tools::EmbeddedModuleBytes("%prelude");

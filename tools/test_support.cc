@@ -8,13 +8,13 @@
 #include "compiler/reader.h"
 #include "compiler/status_macros.h"
 #include "tools/program_compiler.h"
-#include "vm/builtins_all.h"
+#include "tools/runtime.h"
 
 namespace eta::tools::testing {
 
 std::unique_ptr<vm::VM> NewVM(vm::VMOptions options) {
   auto vm = std::make_unique<vm::VM>(std::move(options));
-  vm::AddAllPrimitives(*vm);
+  AddRuntimePrimitives(*vm);
   const std::string* bytes = EmbeddedModuleBytes("%prelude");
   eta::module::ModuleFile prelude;
   if (!bytes || !prelude.ParseFromString(*bytes)) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <optional>
 #include <string>
 #include <utility>
@@ -292,7 +293,7 @@ class BinaryEncoder {
     if (n > UINT32_MAX || !Reserve(5 + n)) return false;
     uint32_t length = static_cast<uint32_t>(n);
     PutTagged(tag, &length, 4);
-    std::memcpy(Raw(), bytes, n);
+    if (n > 0) std::memcpy(Raw(), bytes, n);
     cursor_ += n;
     return true;
   }
@@ -519,9 +520,15 @@ class BinaryDecoder {
           Store(slot, Value::Fixnum(Read<int64_t>()));
           return absl::OkStatus();
         case Tag::kFlonum:
+        {
           if (!Need(8)) return ErrorAt(at, "truncated flonum");
-          Store(slot, Value::Flonum(Read<double>()));
+          double d = Read<double>();
+          // Every NaN arrives as the one NaN the reader makes of +nan.0:
+          // payloads mean nothing in Eta and the text form cannot carry them.
+          if (d != d) d = std::numeric_limits<double>::quiet_NaN();
+          Store(slot, Value::Flonum(d));
           return absl::OkStatus();
+        }
         case Tag::kChar: {
           if (!Need(4)) return ErrorAt(at, "truncated character");
           uint32_t c = Read<uint32_t>();

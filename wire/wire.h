@@ -76,7 +76,8 @@ absl::StatusOr<std::string> EncodeToString(vm::Value value,
 // Decode builds the value a message encodes, allocating in `heap` and
 // interning symbols in `symbols`; the binary form when `bytes` starts with
 // kBinaryMarker, else the text form (exactly one datum, then only
-// whitespace). Never crashes, whatever the bytes.
+// whitespace). Never crashes, whatever the bytes. Every NaN decodes as the
+// NaN that reading +nan.0 gives (NaN payloads have no meaning in Eta).
 absl::StatusOr<vm::Value> Decode(std::string_view bytes, vm::Heap& heap,
                                  vm::SymbolTable& symbols,
                                  const DecodeOptions& options = {});

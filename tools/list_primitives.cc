@@ -1,12 +1,13 @@
-// Prints the name of every primitive, one per line.
+// Prints the name of every builtin, one per line (to compile the prelude
+// and the standard library against).
 #include <cstdio>
 
-#include "vm/builtins_all.h"
+#include "tools/runtime.h"
 #include "vm/vm.h"
 
 int main() {
   eta::vm::VM vm(eta::vm::VMOptions{});
-  eta::vm::AddAllPrimitives(vm);
+  eta::tools::AddRuntimePrimitives(vm);
   for (const std::string& name : vm.BuiltinNames()) std::printf("%s\n", name.c_str());
   return 0;
 }

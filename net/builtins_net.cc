@@ -1,0 +1,457 @@
+// The socket builtins of SPEC [N]: nng-socket nng-listen nng-dial nng-close
+// nng-socket? send! recv! nng-poll nng-subscribe nng-unsubscribe
+// nng-set-option nng-get-option. Every failure raises an `nng-error`.
+#include <nng/nng.h>
+#include <nng/protocol/survey0/survey.h>
+#include <poll.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
+#include "compiler/status_macros.h"
+#include "net/net.h"
+#include "net/socket.h"
+#include "vm/object.h"
+#include "vm/utf8.h"
+#include "vm/vm.h"
+#include "wire/wire.h"
+
+namespace eta::net {
+namespace {
+
+using vm::Arguments;
+using vm::Value;
+using vm::VM;
+using Clock = std::chrono::steady_clock;
+
+absl::string_view AsAbsl(std::string_view s) {
+  return absl::string_view(s.data(), s.size());
+}
+
+Value RaiseNng(VM& vm, std::string message) {
+  return vm.RaiseError("nng-error", std::move(message));
+}
+
+Value RaiseStatus(VM& vm, const absl::Status& status) {
+  if (absl::IsResourceExhausted(status) && status.message() == "out of memory") {
+    return vm.RaiseOutOfMemory();
+  }
+  return RaiseNng(vm, std::string(status.message()));
+}
+
+// SocketArgument returns args[position-1] as a socket, or raises.
+Socket* SocketArgument(VM& vm, const char* who, Arguments args, int position) {
+  Socket* s = AsSocket(args[position - 1]);
+  if (s == nullptr) vm.RaiseTypeError(who, position, "a socket", args[position - 1]);
+  return s;
+}
+
+// NameArgument reads a symbol or string argument as UTF-8; false (after
+// raising) if it is neither.
+bool NameArgument(VM& vm, const char* who, Arguments args, int position,
+                  std::string* out) {
+  Value v = args[position - 1];
+  if (vm::IsSymbol(v)) {
+    *out = vm::As<vm::Symbol>(v)->name;
+    return true;
+  }
+  if (vm::IsString(v)) {
+    *out = vm::EncodeUtf8(vm::As<vm::String>(v)->chars);
+    return true;
+  }
+  vm.RaiseTypeError(who, position, "a symbol or string", v);
+  return false;
+}
+
+bool StringArgument(VM& vm, const char* who, Arguments args, int position,
+                    std::string* out) {
+  Value v = args[position - 1];
+  if (!vm::IsString(v)) {
+    vm.RaiseTypeError(who, position, "a string", v);
+    return false;
+  }
+  *out = vm::EncodeUtf8(vm::As<vm::String>(v)->chars);
+  return true;
+}
+
+bool IsSymbolNamed(Value v, std::string_view name) {
+  return vm::IsSymbol(v) && vm::As<vm::Symbol>(v)->name == name;
+}
+
+// Milliseconds until `deadline` (at least 0), or kForever.
+int32_t Remaining(int32_t timeout_ms, Clock::time_point deadline) {
+  if (timeout_ms < 0) return kForever;
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - Clock::now());
+  return static_cast<int32_t>(std::max<int64_t>(0, left.count()));
+}
+
+// ---- Topics ----
+
+// TopicOf is a message's topic ([N]): the name of the car of a pair when it
+// is a symbol or string, a symbol's or string's own text, else "".
+std::string TopicOf(Value v) {
+  if (vm::IsPair(v)) v = vm::Car(v);
+  if (vm::IsSymbol(v)) return vm::As<vm::Symbol>(v)->name;
+  if (vm::IsString(v)) return vm::EncodeUtf8(vm::As<vm::String>(v)->chars);
+  return "";
+}
+
+// Decoded is a received message decoded, or why it could not be.
+absl::StatusOr<Value> DecodeMessage(VM& vm, Socket* s, const Message& message) {
+  wire::DecodeOptions options;
+  options.max_bytes = s->recv_max_bytes() == 0 ? SIZE_MAX : s->recv_max_bytes();
+  absl::StatusOr<Value> v = wire::Decode(message.bytes(), vm.heap(), vm.symbols(), options);
+  if (!v.ok() && !(absl::IsResourceExhausted(v.status()) &&
+                   v.status().message() == "out of memory decoding message")) {
+    return absl::InvalidArgumentError(absl::StrCat("recv!: ", v.status().message()));
+  }
+  if (!v.ok()) return absl::ResourceExhaustedError("out of memory");
+  return v;
+}
+
+// ReceiveValue receives and decodes the next message a socket delivers
+// (on a sub socket, the next whose topic is subscribed), waiting up to
+// `timeout_ms`. Returns #f when the time passed.
+Value ReceiveValue(VM& vm, Socket* s, int32_t timeout_ms) {
+  Clock::time_point deadline = Clock::now() + std::chrono::milliseconds(
+                                                  std::max<int32_t>(timeout_ms, 0));
+  while (true) {
+    absl::StatusOr<Message> message = s->Receive(Remaining(timeout_ms, deadline));
+    if (!message.ok()) return RaiseStatus(vm, message.status());
+    if (message->empty()) return Value::False();
+    absl::StatusOr<Value> v = DecodeMessage(vm, s, *message);
+    if (!v.ok()) return RaiseStatus(vm, v.status());
+    if (!s->is_sub() || s->Accepts(TopicOf(*v))) return *v;
+  }
+}
+
+// ---- The builtins ----
+
+Value NngSocket(VM& vm, Arguments args) {
+  std::string name;
+  if (!vm::IsSymbol(args[0])) {
+    return vm.RaiseTypeError("nng-socket", 1, "a protocol symbol", args[0]);
+  }
+  name = vm::As<vm::Symbol>(args[0])->name;
+  absl::StatusOr<Socket*> s = Socket::Open(vm.heap(), name);
+  if (!s.ok()) return RaiseStatus(vm, s.status());
+  return Value::FromObject(*s);
+}
+
+Value NngSocketP(VM& vm, Arguments args) {
+  return Value::Bool(AsSocket(args[0]) != nullptr);
+}
+
+Value NngListen(VM& vm, Arguments args) {
+  Socket* s = SocketArgument(vm, "nng-listen", args, 1);
+  std::string url;
+  if (s == nullptr || !StringArgument(vm, "nng-listen", args, 2, &url)) {
+    return Value::RaiseMarker();
+  }
+  if (absl::Status status = s->Listen(url); !status.ok()) {
+    return RaiseStatus(vm, status);
+  }
+  return args[0];
+}
+
+Value NngDial(VM& vm, Arguments args) {
+  Socket* s = SocketArgument(vm, "nng-dial", args, 1);
+  std::string url;
+  if (s == nullptr || !StringArgument(vm, "nng-dial", args, 2, &url)) {
+    return Value::RaiseMarker();
+  }
+  bool retry = false;
+  if (args.count > 2) {
+    if (!IsSymbolNamed(args[2], "retry")) {
+      return vm.RaiseTypeError("nng-dial", 3, "the symbol retry", args[2]);
+    }
+    retry = true;
+  }
+  if (absl::Status status = s->Dial(url, retry); !status.ok()) {
+    return RaiseStatus(vm, status);
+  }
+  return args[0];
+}
+
+Value NngClose(VM& vm, Arguments args) {
+  Socket* s = SocketArgument(vm, "nng-close", args, 1);
+  if (s == nullptr) return Value::RaiseMarker();
+  s->Close();
+  return Value::True();
+}
+
+// (send! s v [flag ...]) with flags wait, noblock, text.
+Value Send(VM& vm, Arguments args) {
+  Socket* s = SocketArgument(vm, "send!", args, 1);
+  if (s == nullptr) return Value::RaiseMarker();
+  int32_t timeout_ms = s->send_timeout_ms();
+  wire::EncodeOptions options;
+  for (int i = 2; i < args.count; ++i) {
+    if (IsSymbolNamed(args[i], "wait")) {
+      timeout_ms = kForever;
+    } else if (IsSymbolNamed(args[i], "noblock")) {
+      timeout_ms = 0;
+    } else if (IsSymbolNamed(args[i], "text")) {
+      options.form = wire::Form::kText;
+    } else {
+      return vm.RaiseTypeError("send!", i + 1, "one of the flags wait, noblock, text",
+                               args[i]);
+    }
+  }
+  options.max_bytes = s->recv_max_bytes() == 0 ? SIZE_MAX : s->recv_max_bytes();
+  std::string bytes;
+  if (absl::Status status = wire::Encode(args[1], &bytes, options); !status.ok()) {
+    return RaiseNng(vm, absl::StrCat("send!: cannot send ", status.message()));
+  }
+  absl::StatusOr<bool> sent = s->Send(bytes, timeout_ms);
+  if (!sent.ok()) return RaiseStatus(vm, sent.status());
+  return Value::Bool(*sent);
+}
+
+// (recv! s [wait | noblock]).
+Value Recv(VM& vm, Arguments args) {
+  Socket* s = SocketArgument(vm, "recv!", args, 1);
+  if (s == nullptr) return Value::RaiseMarker();
+  int32_t timeout_ms = s->recv_timeout_ms();
+  if (args.count > 1) {
+    if (IsSymbolNamed(args[1], "wait")) {
+      timeout_ms = kForever;
+    } else if (IsSymbolNamed(args[1], "noblock")) {
+      timeout_ms = 0;
+    } else {
+      return vm.RaiseTypeError("recv!", 2, "the flag wait or noblock", args[1]);
+    }
+  }
+  return ReceiveValue(vm, s, timeout_ms);
+}
+
+// Readable tells whether a receive on `s` would deliver a message now. On a
+// sub socket a message that its topics filter out is dropped here, and one
+// they accept is kept for the next recv!.
+absl::StatusOr<bool> Readable(VM& vm, Socket* s, bool fd_ready) {
+  if (!s->lookahead().empty()) return true;
+  if (!fd_ready) return false;
+  if (!s->is_sub()) return true;
+  while (true) {
+    ETA_ASSIGN_OR_RETURN(Message message, s->Receive(0));
+    if (message.empty()) return false;
+    absl::StatusOr<Value> v = DecodeMessage(vm, s, message);
+    // An undecodable message is delivered, so that recv! reports it.
+    if (!v.ok() || s->Accepts(TopicOf(*v))) {
+      s->lookahead() = std::move(message);
+      return true;
+    }
+  }
+}
+
+// (nng-poll items timeout-ms): items are sockets or (socket . recv) pairs.
+Value Poll(VM& vm, Arguments args) {
+  std::vector<Value> values;
+  std::vector<Socket*> sockets;
+  Value items = args[0];
+  for (; vm::IsPair(items); items = vm::Cdr(items)) {
+    Value item = vm::Car(items);
+    Value socket = item;
+    if (vm::IsPair(item)) {
+      if (!IsSymbolNamed(vm::Cdr(item), "recv")) {
+        return vm.RaiseTypeError("nng-poll", 1,
+                                 "a list of sockets or (socket . recv) pairs", args[0]);
+      }
+      socket = vm::Car(item);
+    }
+    Socket* s = AsSocket(socket);
+    if (s == nullptr) {
+      return vm.RaiseTypeError("nng-poll", 1,
+                               "a list of sockets or (socket . recv) pairs", args[0]);
+    }
+    values.push_back(socket);
+    sockets.push_back(s);
+  }
+  if (!items.IsNil()) {
+    return vm.RaiseTypeError("nng-poll", 1, "a list", args[0]);
+  }
+  if (!args[1].IsFixnum() || args[1].AsFixnum() < -1 ||
+      args[1].AsFixnum() > INT32_MAX) {
+    return vm.RaiseTypeError("nng-poll", 2, "a timeout in milliseconds (-1: forever)",
+                             args[1]);
+  }
+  int32_t timeout_ms = static_cast<int32_t>(args[1].AsFixnum());
+  Clock::time_point deadline =
+      Clock::now() + std::chrono::milliseconds(std::max<int32_t>(timeout_ms, 0));
+  std::vector<pollfd> fds(sockets.size());
+  while (true) {
+    bool any_ahead = false;
+    for (size_t i = 0; i < sockets.size(); ++i) {
+      absl::StatusOr<int> fd = sockets[i]->ReceiveFd();
+      if (!fd.ok()) return RaiseStatus(vm, fd.status());
+      fds[i] = {*fd, POLLIN, 0};
+      any_ahead |= !sockets[i]->lookahead().empty();
+    }
+    int32_t wait = any_ahead ? 0 : Remaining(timeout_ms, deadline);
+    int n = ::poll(fds.data(), fds.size(), wait);
+    if (n < 0 && errno != EINTR) {
+      return RaiseNng(vm, absl::StrCat("nng-poll: ", std::strerror(errno)));
+    }
+    std::vector<Value> ready;
+    for (size_t i = 0; i < sockets.size(); ++i) {
+      bool fd_ready = n > 0 && (fds[i].revents & POLLIN) != 0;
+      absl::StatusOr<bool> readable = Readable(vm, sockets[i], fd_ready);
+      if (!readable.ok()) return RaiseStatus(vm, readable.status());
+      if (*readable) ready.push_back(values[i]);
+    }
+    if (!ready.empty()) return vm.MakeList(ready);  // the values are args' own
+    if (timeout_ms >= 0 && Remaining(timeout_ms, deadline) == 0) {
+      return Value::Nil();
+    }
+  }
+}
+
+Value Subscription(VM& vm, Arguments args, bool subscribe) {
+  const char* who = subscribe ? "nng-subscribe" : "nng-unsubscribe";
+  Socket* s = SocketArgument(vm, who, args, 1);
+  std::string topic;
+  if (s == nullptr || !NameArgument(vm, who, args, 2, &topic)) {
+    return Value::RaiseMarker();
+  }
+  if (s->closed()) return RaiseStatus(vm, NngError(who, NNG_ECLOSED));
+  if (!s->is_sub()) {
+    return RaiseNng(vm, absl::StrCat(who, ": ", nng_strerror(NNG_ENOTSUP),
+                                     " (a ", s->protocol(),
+                                     " socket; topics are for sub sockets)"));
+  }
+  if (subscribe) {
+    s->Subscribe(topic);
+  } else {
+    s->Unsubscribe(topic);
+  }
+  return Value::True();
+}
+
+Value NngSubscribe(VM& vm, Arguments args) { return Subscription(vm, args, true); }
+Value NngUnsubscribe(VM& vm, Arguments args) { return Subscription(vm, args, false); }
+
+// The options of [N], with nng's name for those nng keeps.
+struct OptionSpec {
+  const char* name;
+  enum Kind { kRecvTimeout, kSendTimeout, kRecvMaxSize, kInt, kMs, kUrl } kind;
+  const char* nng_name;
+};
+
+constexpr OptionSpec kOptions[] = {
+    {"recv-timeout", OptionSpec::kRecvTimeout, nullptr},
+    {"send-timeout", OptionSpec::kSendTimeout, nullptr},
+    {"recv-max-size", OptionSpec::kRecvMaxSize, nullptr},
+    {"recv-buffer", OptionSpec::kInt, NNG_OPT_RECVBUF},
+    {"send-buffer", OptionSpec::kInt, NNG_OPT_SENDBUF},
+    {"survey-time", OptionSpec::kMs, NNG_OPT_SURVEYOR_SURVEYTIME},
+    {"reconnect-time", OptionSpec::kMs, NNG_OPT_RECONNMINT},
+    {"url", OptionSpec::kUrl, nullptr},
+};
+
+// OptionArgument finds the option named by args[1], or raises.
+const OptionSpec* OptionArgument(VM& vm, const char* who, Arguments args,
+                                 Socket** socket) {
+  *socket = SocketArgument(vm, who, args, 1);
+  std::string name;
+  if (*socket == nullptr || !NameArgument(vm, who, args, 2, &name)) return nullptr;
+  for (const OptionSpec& option : kOptions) {
+    if (name == option.name) {
+      if ((*socket)->closed()) {
+        RaiseStatus(vm, NngError(absl::StrCat(who, " ", name), NNG_ECLOSED));
+        return nullptr;
+      }
+      return &option;
+    }
+  }
+  std::vector<std::string> known;
+  for (const OptionSpec& option : kOptions) known.push_back(option.name);
+  RaiseNng(vm, absl::StrCat(who, ": unknown option ", name, " (known: ",
+                            absl::StrJoin(known, " "), ")"));
+  return nullptr;
+}
+
+Value NngSetOption(VM& vm, Arguments args) {
+  Socket* s;
+  const OptionSpec* option = OptionArgument(vm, "nng-set-option", args, &s);
+  if (option == nullptr) return Value::RaiseMarker();
+  Value v = args[2];
+  if (option->kind == OptionSpec::kUrl) {
+    return RaiseNng(vm, "nng-set-option: url is read-only");
+  }
+  int64_t min = option->kind == OptionSpec::kRecvMaxSize || option->kind == OptionSpec::kInt
+                    ? 0 : -1;
+  if (!v.IsFixnum() || v.AsFixnum() < min || v.AsFixnum() > INT32_MAX) {
+    return vm.RaiseTypeError(
+        "nng-set-option", 3,
+        min == 0 ? "a non-negative exact integer" : "milliseconds (-1: forever)", v);
+  }
+  int32_t value = static_cast<int32_t>(v.AsFixnum());
+  absl::Status status;
+  switch (option->kind) {
+    case OptionSpec::kRecvTimeout: s->set_recv_timeout_ms(value); break;
+    case OptionSpec::kSendTimeout: s->set_send_timeout_ms(value); break;
+    case OptionSpec::kRecvMaxSize: status = s->SetRecvMaxBytes(value); break;
+    case OptionSpec::kInt: status = s->SetIntOption(option->nng_name, value); break;
+    case OptionSpec::kMs: status = s->SetMsOption(option->nng_name, value); break;
+    case OptionSpec::kUrl: break;
+  }
+  if (!status.ok()) return RaiseStatus(vm, status);
+  return args[0];
+}
+
+Value NngGetOption(VM& vm, Arguments args) {
+  Socket* s;
+  const OptionSpec* option = OptionArgument(vm, "nng-get-option", args, &s);
+  if (option == nullptr) return Value::RaiseMarker();
+  switch (option->kind) {
+    case OptionSpec::kRecvTimeout: return Value::Fixnum(s->recv_timeout_ms());
+    case OptionSpec::kSendTimeout: return Value::Fixnum(s->send_timeout_ms());
+    case OptionSpec::kRecvMaxSize:
+      return Value::Fixnum(static_cast<int64_t>(s->recv_max_bytes()));
+    case OptionSpec::kInt: {
+      absl::StatusOr<int> value = s->GetIntOption(option->nng_name);
+      if (!value.ok()) return RaiseStatus(vm, value.status());
+      return Value::Fixnum(*value);
+    }
+    case OptionSpec::kMs: {
+      absl::StatusOr<int32_t> value = s->GetMsOption(option->nng_name);
+      if (!value.ok()) return RaiseStatus(vm, value.status());
+      return Value::Fixnum(*value);
+    }
+    case OptionSpec::kUrl:
+      if (s->listen_url().empty()) return Value::False();
+      return vm.MakeStringFromUtf8(s->listen_url());
+  }
+  return Value::False();
+}
+
+const vm::PrimitiveSpec kNetPrimitives[] = {
+    {"nng-socket", 1, 1, NngSocket},
+    {"nng-socket?", 1, 1, NngSocketP},
+    {"nng-listen", 2, 2, NngListen},
+    {"nng-dial", 2, 3, NngDial},
+    {"nng-close", 1, 1, NngClose},
+    {"send!", 2, 5, Send},
+    {"recv!", 1, 2, Recv},
+    {"nng-poll", 2, 2, Poll},
+    {"nng-subscribe", 2, 2, NngSubscribe},
+    {"nng-unsubscribe", 2, 2, NngUnsubscribe},
+    {"nng-set-option", 3, 3, NngSetOption},
+    {"nng-get-option", 2, 2, NngGetOption},
+};
+
+}  // namespace
+
+absl::Span<const vm::PrimitiveSpec> NetPrimitives() { return kNetPrimitives; }
+
+}  // namespace eta::net

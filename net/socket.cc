@@ -1,0 +1,276 @@
+#include "net/socket.h"
+
+#include <nng/protocol/bus0/bus.h>
+#include <nng/protocol/pair1/pair.h>
+#include <nng/protocol/pipeline0/pull.h>
+#include <nng/protocol/pipeline0/push.h>
+#include <nng/protocol/pubsub0/pub.h>
+#include <nng/protocol/pubsub0/sub.h>
+#include <nng/protocol/reqrep0/rep.h>
+#include <nng/protocol/reqrep0/req.h>
+#include <nng/protocol/survey0/respond.h>
+#include <nng/protocol/survey0/survey.h>
+
+#include <algorithm>
+#include <cstring>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
+#include "compiler/status_macros.h"
+#include "vm/heap.h"
+#include "wire/wire.h"
+
+namespace eta::net {
+namespace {
+
+absl::string_view AsAbsl(std::string_view s) {
+  return absl::string_view(s.data(), s.size());
+}
+
+using OpenFunction = int (*)(nng_socket*);
+
+struct ProtocolOpener {
+  const char* name;
+  OpenFunction open;
+};
+
+constexpr ProtocolOpener kOpeners[] = {
+    {"pair", nng_pair1_open},     {"req", nng_req0_open},
+    {"rep", nng_rep0_open},       {"pub", nng_pub0_open},
+    {"sub", nng_sub0_open},       {"push", nng_push0_open},
+    {"pull", nng_pull0_open},     {"surveyor", nng_surveyor0_open},
+    {"respondent", nng_respondent0_open}, {"bus", nng_bus0_open},
+};
+
+nng_duration Duration(int32_t ms) {
+  return ms < 0 ? NNG_DURATION_INFINITE : static_cast<nng_duration>(ms);
+}
+
+// NngUrl turns the "*" host of a tcp listen address into nng's empty host.
+std::string NngUrl(std::string_view url) {
+  for (std::string_view scheme : {"tcp://*:", "tcp4://*:", "tcp6://*:"}) {
+    if (url.substr(0, scheme.size()) == scheme) {
+      return absl::StrCat(AsAbsl(scheme.substr(0, scheme.size() - 2)), ":",
+                          AsAbsl(url.substr(scheme.size())));
+    }
+  }
+  return std::string(url);
+}
+
+}  // namespace
+
+absl::Status NngError(std::string_view what, int rv) {
+  return absl::UnavailableError(absl::StrCat(AsAbsl(what), ": ", nng_strerror(rv)));
+}
+
+Socket::Socket(nng_socket socket, std::string protocol, nng_aio* aio)
+    : socket_(socket), protocol_(std::move(protocol)), aio_(aio),
+      recv_max_bytes_(wire::kDefaultMaxBytes) {}
+
+absl::StatusOr<Socket*> Socket::Open(vm::Heap& heap, std::string_view name) {
+  const ProtocolOpener* opener = nullptr;
+  for (const ProtocolOpener& o : kOpeners) {
+    if (name == o.name) opener = &o;
+  }
+  if (opener == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "nng-socket: unknown protocol ", AsAbsl(name), " (expected one of ",
+        absl::StrJoin(kProtocols, " "), ")"));
+  }
+  nng_socket socket;
+  if (int rv = opener->open(&socket); rv != 0) {
+    return NngError(absl::StrCat("nng-socket ", AsAbsl(name)), rv);
+  }
+  nng_aio* aio = nullptr;
+  if (int rv = nng_aio_alloc(&aio, nullptr, nullptr); rv != 0) {
+    nng_close(socket);
+    return NngError("nng-socket", rv);
+  }
+  // Buffers where the protocol has them; the protocols without a buffer
+  // in one direction refuse the option, which is fine.
+  nng_socket_set_int(socket, NNG_OPT_RECVBUF, kDefaultBufferMessages);
+  nng_socket_set_int(socket, NNG_OPT_SENDBUF, kDefaultBufferMessages);
+  nng_socket_set_size(socket, NNG_OPT_RECVMAXSZ, wire::kDefaultMaxBytes);
+  // A sub socket takes every message from nng and filters by the topic of
+  // [N] itself (a prefix of the encoded bytes would not do).
+  if (name == "sub") nng_socket_set(socket, NNG_OPT_SUB_SUBSCRIBE, "", 0);
+  Socket* s = heap.New<Socket>(socket, std::string(name), aio);
+  if (s == nullptr) {
+    nng_aio_free(aio);
+    nng_close(socket);
+    return absl::ResourceExhaustedError("out of memory");
+  }
+  return s;
+}
+
+Socket::~Socket() {
+  Close();
+  nng_aio_free(aio_);
+}
+
+std::string Socket::Describe() const {
+  return absl::StrCat("#<socket ", protocol_, closed_ ? " closed>" : ">");
+}
+
+void Socket::Close() {
+  if (closed_) return;
+  closed_ = true;
+  lookahead_.Reset();
+  nng_close(socket_);
+}
+
+absl::Status Socket::CheckOpen(std::string_view what) const {
+  if (closed_) return NngError(what, NNG_ECLOSED);
+  return absl::OkStatus();
+}
+
+absl::Status Socket::Listen(std::string_view url) {
+  std::string what = absl::StrCat("nng-listen ", AsAbsl(url));
+  ETA_RETURN_IF_ERROR(CheckOpen(what));
+  nng_listener listener;
+  std::string nng_url = NngUrl(url);
+  if (int rv = nng_listen(socket_, nng_url.c_str(), &listener, 0); rv != 0) {
+    return NngError(what, rv);
+  }
+  listen_url_ = std::string(url);
+  int port = 0;
+  if (url.substr(0, 3) == "tcp" &&
+      nng_listener_get_int(listener, NNG_OPT_TCP_BOUND_PORT, &port) == 0) {
+    size_t colon = listen_url_.rfind(':');
+    if (colon != std::string::npos) {
+      listen_url_ = absl::StrCat(listen_url_.substr(0, colon + 1), port);
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Socket::Dial(std::string_view url, bool retry) {
+  std::string what = absl::StrCat("nng-dial ", AsAbsl(url));
+  ETA_RETURN_IF_ERROR(CheckOpen(what));
+  std::string nng_url(url);
+  int rv = nng_dial(socket_, nng_url.c_str(), nullptr, retry ? NNG_FLAG_NONBLOCK : 0);
+  if (rv != 0) return NngError(what, rv);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bool> Socket::Send(std::string_view bytes, int32_t timeout_ms) {
+  ETA_RETURN_IF_ERROR(CheckOpen("send!"));
+  nng_msg* msg;
+  if (int rv = nng_msg_alloc(&msg, bytes.size()); rv != 0) {
+    return NngError("send!", rv);
+  }
+  if (!bytes.empty()) std::memcpy(nng_msg_body(msg), bytes.data(), bytes.size());
+  if (timeout_ms == 0) {
+    int rv = nng_sendmsg(socket_, msg, NNG_FLAG_NONBLOCK);
+    if (rv == 0) return true;
+    nng_msg_free(msg);
+    if (rv == NNG_EAGAIN) return false;
+    return NngError("send!", rv);
+  }
+  nng_aio_set_msg(aio_, msg);
+  nng_aio_set_timeout(aio_, Duration(timeout_ms));
+  nng_send_aio(socket_, aio_);
+  nng_aio_wait(aio_);
+  int rv = nng_aio_result(aio_);
+  if (rv == 0) return true;
+  nng_msg_free(nng_aio_get_msg(aio_));  // not sent: still ours
+  nng_aio_set_msg(aio_, nullptr);
+  if (rv == NNG_ETIMEDOUT) return false;
+  return NngError("send!", rv);
+}
+
+absl::StatusOr<Message> Socket::Receive(int32_t timeout_ms) {
+  ETA_RETURN_IF_ERROR(CheckOpen("recv!"));
+  if (!lookahead_.empty()) return std::move(lookahead_);
+  int rv;
+  nng_msg* msg = nullptr;
+  if (timeout_ms == 0) {
+    rv = nng_recvmsg(socket_, &msg, NNG_FLAG_NONBLOCK);
+  } else {
+    nng_aio_set_timeout(aio_, Duration(timeout_ms));
+    nng_recv_aio(socket_, aio_);
+    nng_aio_wait(aio_);
+    rv = nng_aio_result(aio_);
+    if (rv == 0) msg = nng_aio_get_msg(aio_);
+  }
+  if (rv == 0) return Message(msg);
+  if (rv == NNG_ETIMEDOUT || rv == NNG_EAGAIN) return Message();
+  // A surveyor whose survey has expired has nothing more to receive.
+  if (rv == NNG_ESTATE && protocol_ == "surveyor") return Message();
+  return NngError("recv!", rv);
+}
+
+absl::StatusOr<int> Socket::ReceiveFd() {
+  ETA_RETURN_IF_ERROR(CheckOpen("nng-poll"));
+  if (recv_fd_ >= 0) return recv_fd_;
+  int fd;
+  if (int rv = nng_socket_get_int(socket_, NNG_OPT_RECVFD, &fd); rv != 0) {
+    return NngError(absl::StrCat("nng-poll: ", protocol_, " socket"), rv);
+  }
+  recv_fd_ = fd;
+  return fd;
+}
+
+void Socket::Subscribe(std::string topic) {
+  if (std::find(topics_.begin(), topics_.end(), topic) == topics_.end()) {
+    topics_.push_back(std::move(topic));
+  }
+}
+
+void Socket::Unsubscribe(const std::string& topic) {
+  topics_.erase(std::remove(topics_.begin(), topics_.end(), topic), topics_.end());
+}
+
+bool Socket::Accepts(std::string_view topic) const {
+  for (const std::string& t : topics_) {
+    if (topic.substr(0, t.size()) == t) return true;
+  }
+  return false;
+}
+
+absl::Status Socket::SetRecvMaxBytes(size_t bytes) {
+  if (int rv = nng_socket_set_size(socket_, NNG_OPT_RECVMAXSZ, bytes); rv != 0) {
+    return NngError("nng-set-option recv-max-size", rv);
+  }
+  recv_max_bytes_ = bytes;
+  return absl::OkStatus();
+}
+
+absl::Status Socket::SetIntOption(const char* nng_name, int value) {
+  if (int rv = nng_socket_set_int(socket_, nng_name, value); rv != 0) {
+    return NngError(absl::StrCat("nng-set-option ", nng_name), rv);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> Socket::GetIntOption(const char* nng_name) {
+  int value;
+  if (int rv = nng_socket_get_int(socket_, nng_name, &value); rv != 0) {
+    return NngError(absl::StrCat("nng-get-option ", nng_name), rv);
+  }
+  return value;
+}
+
+absl::Status Socket::SetMsOption(const char* nng_name, int32_t ms) {
+  if (int rv = nng_socket_set_ms(socket_, nng_name, Duration(ms)); rv != 0) {
+    return NngError(absl::StrCat("nng-set-option ", nng_name), rv);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int32_t> Socket::GetMsOption(const char* nng_name) {
+  nng_duration value;
+  if (int rv = nng_socket_get_ms(socket_, nng_name, &value); rv != 0) {
+    return NngError(absl::StrCat("nng-get-option ", nng_name), rv);
+  }
+  return value < 0 ? kForever : value;
+}
+
+Socket* AsSocket(vm::Value v) {
+  if (!vm::IsType(v, vm::ObjectType::kForeign)) return nullptr;
+  return dynamic_cast<Socket*>(static_cast<vm::ForeignObject*>(v.AsObject()));
+}
+
+}  // namespace eta::net

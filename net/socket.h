@@ -1,0 +1,152 @@
+// Socket: one nng socket as a heap object of the VM that created it (SPEC
+// [N]). It is closed by nng-close, when collected, or when its VM ends.
+// A socket belongs to one VM and is used from that VM's thread only; a
+// blocking call blocks that thread and nothing else.
+#ifndef ETA_NET_SOCKET_H_
+#define ETA_NET_SOCKET_H_
+
+#include <nng/nng.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "vm/heap.h"
+#include "vm/object.h"
+#include "vm/value.h"
+
+namespace eta::net {
+
+// kProtocols lists the protocol names of (nng-socket 'proto).
+inline constexpr const char* kProtocols[] = {
+    "pair", "req", "rep", "pub", "sub", "push", "pull", "surveyor",
+    "respondent", "bus"};
+
+// Timeout values in milliseconds; kForever waits without limit.
+inline constexpr int32_t kForever = -1;
+inline constexpr int32_t kDefaultRecvTimeoutMs = 1000;
+inline constexpr int kDefaultBufferMessages = 1024;
+
+// NngError makes the status of a failed nng call: "WHAT: nng's text".
+absl::Status NngError(std::string_view what, int rv);
+
+// Message is a received nng message, freed with the Message.
+class Message {
+ public:
+  Message() = default;
+  explicit Message(nng_msg* msg) : msg_(msg) {}
+  ~Message() { Reset(); }
+  Message(Message&& other) noexcept : msg_(other.msg_) { other.msg_ = nullptr; }
+  Message& operator=(Message&& other) noexcept {
+    if (this != &other) {
+      Reset();
+      msg_ = other.msg_;
+      other.msg_ = nullptr;
+    }
+    return *this;
+  }
+  Message(const Message&) = delete;
+  Message& operator=(const Message&) = delete;
+
+  bool empty() const { return msg_ == nullptr; }
+  std::string_view bytes() const {
+    return std::string_view(static_cast<const char*>(nng_msg_body(msg_)),
+                            nng_msg_len(msg_));
+  }
+  void Reset() {
+    if (msg_ != nullptr) nng_msg_free(msg_);
+    msg_ = nullptr;
+  }
+
+ private:
+  nng_msg* msg_ = nullptr;
+};
+
+class Socket : public vm::ForeignObject {
+ public:
+  // Open makes a socket of protocol `name` (one of kProtocols) with the
+  // defaults of [N]. Errors name the protocols.
+  static absl::StatusOr<Socket*> Open(vm::Heap& heap, std::string_view name);
+  ~Socket() override;
+
+  const char* KindName() const override { return "socket"; }
+  std::string Describe() const override;
+
+  const std::string& protocol() const { return protocol_; }
+  bool closed() const { return closed_; }
+  bool is_sub() const { return protocol_ == "sub"; }
+
+  // Listen listens on `url` ("tcp://*:port" means every address).
+  absl::Status Listen(std::string_view url);
+  // Dial connects to `url`; with `retry`, returns at once and keeps
+  // redialling in the background when nothing listens yet.
+  absl::Status Dial(std::string_view url, bool retry);
+  // Close closes the socket; closing again does nothing.
+  void Close();
+
+  // Send sends `bytes`, waiting up to `timeout_ms` (kForever: no limit; 0:
+  // only if it can be queued at once). Returns false when the time passed.
+  absl::StatusOr<bool> Send(std::string_view bytes, int32_t timeout_ms);
+  // Receive returns the next message, or an empty Message when `timeout_ms`
+  // passed (0: only one already waiting).
+  absl::StatusOr<Message> Receive(int32_t timeout_ms);
+
+  // The message a poll received ahead (sub sockets, whose filter needs the
+  // message itself); Receive's callers take it first.
+  Message& lookahead() { return lookahead_; }
+
+  // ReceiveFd returns a descriptor that polls readable when a message can
+  // be received.
+  absl::StatusOr<int> ReceiveFd();
+
+  // Topic filters (sub sockets): a message is delivered when its topic
+  // starts with one of them.
+  void Subscribe(std::string topic);
+  void Unsubscribe(const std::string& topic);
+  bool Accepts(std::string_view topic) const;
+
+  // Options of [N] (names as in nng-set-option), plus the read-only `url`
+  // (the last address listened on, with the port chosen for port 0).
+  int32_t recv_timeout_ms() const { return recv_timeout_ms_; }
+  int32_t send_timeout_ms() const { return send_timeout_ms_; }
+  size_t recv_max_bytes() const { return recv_max_bytes_; }
+  const std::string& listen_url() const { return listen_url_; }
+  void set_recv_timeout_ms(int32_t ms) { recv_timeout_ms_ = ms; }
+  void set_send_timeout_ms(int32_t ms) { send_timeout_ms_ = ms; }
+  absl::Status SetRecvMaxBytes(size_t bytes);
+  // Integer options passed to nng ("recv-buffer", "send-buffer").
+  absl::Status SetIntOption(const char* nng_name, int value);
+  absl::StatusOr<int> GetIntOption(const char* nng_name);
+  // Millisecond options passed to nng ("survey-time", "reconnect-time").
+  absl::Status SetMsOption(const char* nng_name, int32_t ms);
+  absl::StatusOr<int32_t> GetMsOption(const char* nng_name);
+
+  // Use Open; public for Heap::New.
+  Socket(nng_socket socket, std::string protocol, nng_aio* aio);
+
+ private:
+  absl::Status CheckOpen(std::string_view what) const;
+
+  nng_socket socket_;
+  std::string protocol_;
+  nng_aio* aio_;  // one at a time: the socket's VM is single-threaded
+  bool closed_ = false;
+  int32_t recv_timeout_ms_ = kDefaultRecvTimeoutMs;
+  int32_t send_timeout_ms_ = kForever;
+  size_t recv_max_bytes_;
+  std::string listen_url_;
+  std::vector<std::string> topics_;
+  Message lookahead_;
+  int recv_fd_ = -1;
+};
+
+// AsSocket returns the socket `v` holds, or nullptr.
+Socket* AsSocket(vm::Value v);
+
+}  // namespace eta::net
+
+#endif  // ETA_NET_SOCKET_H_

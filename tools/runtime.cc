@@ -1,0 +1,13 @@
+#include "tools/runtime.h"
+
+#include "net/net.h"
+#include "vm/builtins_all.h"
+
+namespace eta::tools {
+
+void AddRuntimePrimitives(vm::VM& vm) {
+  vm::AddAllPrimitives(vm);
+  vm.AddPrimitives(net::NetPrimitives());
+}
+
+}  // namespace eta::tools
