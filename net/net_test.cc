@@ -1,0 +1,231 @@
+// Tests of the socket layer from C++: raw nng peers (C API) sending
+// malformed frames to an Eta socket, VMs on two threads, and closing on
+// collection and when a VM ends.
+#include <nng/nng.h>
+#include <nng/protocol/pair1/pair.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "net/socket.h"
+#include "tools/test_support.h"
+#include "vm/printer.h"
+#include "vm/vm.h"
+#include "wire/test_heap.h"
+
+namespace eta::net {
+namespace {
+
+using tools::testing::NewVM;
+using tools::testing::OutputCapture;
+using tools::testing::RunSource;
+
+// PrivateDir is a fresh directory for ipc endpoints, under /tmp (socket
+// paths must be short: TEST_TMPDIR is often too long for one).
+std::string PrivateDir() {
+  std::string templ = "/tmp/eta-net-XXXXXX";
+  std::vector<char> buffer(templ.begin(), templ.end());
+  buffer.push_back('\0');
+  char* dir = mkdtemp(buffer.data());
+  EXPECT_NE(dir, nullptr);
+  return dir ? dir : "/tmp";
+}
+
+// RawPeer is a plain C nng pair socket.
+class RawPeer {
+ public:
+  RawPeer() {
+    EXPECT_EQ(nng_pair1_open(&socket_), 0);
+    nng_socket_set_ms(socket_, NNG_OPT_SENDTIMEO, 5000);
+    nng_socket_set_ms(socket_, NNG_OPT_RECVTIMEO, 5000);
+  }
+  ~RawPeer() { nng_close(socket_); }
+  int Dial(const std::string& url, bool retry) {
+    return nng_dial(socket_, url.c_str(), nullptr, retry ? NNG_FLAG_NONBLOCK : 0);
+  }
+  int Send(const std::string& bytes) {
+    return nng_send(socket_, const_cast<char*>(bytes.data()), bytes.size(), 0);
+  }
+  std::string Receive() {
+    char* data = nullptr;
+    size_t size = 0;
+    if (nng_recv(socket_, &data, &size, NNG_FLAG_ALLOC) != 0) return "<none>";
+    std::string out(data, size);
+    nng_free(data, size);
+    return out;
+  }
+
+ private:
+  nng_socket socket_;
+};
+
+std::string RunEta(vm::VM& vm, const std::string& source) {
+  OutputCapture capture(vm);
+  absl::Status status = RunSource(vm, source);
+  EXPECT_TRUE(status.ok()) << status << "\n" << vm.DescribeUncaught();
+  return capture.text();
+}
+
+TEST(NetTest, MalformedFramesFromARawPeerRaiseAndLeaveTheSocketUsable) {
+  std::string dir = PrivateDir();
+  for (std::string url : {std::string("inproc://raw-frames"),
+                          absl::StrCat("ipc://", dir, "/raw.sock")}) {
+    SCOPED_TRACE(url);
+    std::unique_ptr<vm::VM> vm = NewVM();
+    std::thread peer([url] {
+      RawPeer raw;
+      ASSERT_EQ(raw.Dial(url, /*retry=*/true), 0);
+      const std::vector<std::string> frames = {
+          std::string("\xea\x07", 2),                  // unknown tag
+          std::string("\xea\x05\x09\x00\x00\x00" "ab", 8),  // length past the end
+          std::string("\xea\x05\x02\x00\x00\x00\xc0\x80", 8),  // bad UTF-8
+          std::string("\xea\x02\x01", 3),              // truncated integer
+          std::string("\xea", 1),                      // marker only
+          std::string("(1 2", 4),                      // unfinished text
+          std::string(""),                             // empty
+          std::string("(still alive)"),                // fine, as text
+          std::string("\xea\x08\x02\x07\x00\x00\x00\x00\x00\x00\x00\x00", 12),
+      };
+      for (const std::string& frame : frames) ASSERT_EQ(raw.Send(frame), 0);
+      EXPECT_EQ(raw.Receive(), "\"ok\"");
+    });
+    std::string out = RunEta(*vm, absl::StrCat(R"(
+      (define s (nng-socket 'pair))
+      (nng-listen s ")", url, R"(")
+      (nng-set-option s 'recv-timeout 5000)
+      (define (show x)
+        (if (error-object? x)
+            (begin (display (error-object-message x)) (newline))
+            (println x)))
+      (let loop ((i 0))
+        (when (< i 9)
+          (show (catch 'nng-error (recv! s)))
+          (loop (+ i 1))))
+      (send! s "ok" 'text)
+      (recv! s 'noblock)
+    )"));
+    peer.join();
+    EXPECT_EQ(out,
+              "recv!: malformed message at byte 1: unknown tag 7\n"
+              "recv!: malformed message at byte 1: string length 9 runs past the "
+              "end (2 bytes left)\n"
+              "recv!: malformed message at byte 1: invalid UTF-8 in string\n"
+              "recv!: malformed message at byte 1: truncated integer\n"
+              "recv!: malformed message at byte 1: truncated: a value was expected\n"
+              "recv!: malformed text message: message:1:1: read-error: "
+              "unclosed list: input ended before ')'\n"
+              "recv!: malformed message: empty\n"
+              "(still alive)\n"
+              "(7)\n");
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST(NetTest, OversizedMessagesAreRefused) {
+  std::string dir = PrivateDir();
+  std::string url = absl::StrCat("ipc://", dir, "/big.sock");
+  std::unique_ptr<vm::VM> vm = NewVM();
+  std::thread peer([url] {
+    RawPeer raw;
+    ASSERT_EQ(raw.Dial(url, /*retry=*/true), 0);
+    raw.Send(std::string(1000, 'x'));
+  });
+  std::string out = RunEta(*vm, absl::StrCat(R"(
+    (define s (nng-socket 'pair))
+    (nng-set-option s 'recv-max-size 100)
+    (nng-listen s ")", url, R"(")
+    (nng-set-option s 'recv-timeout 300)
+    (println (recv! s))
+  )"));
+  peer.join();
+  EXPECT_EQ(out, "#f\n");
+  std::filesystem::remove_all(dir);
+}
+
+TEST(NetTest, ABlockedVMDoesNotBlockAnotherThread) {
+  // VM a waits in recv! while VM b, on another thread, sleeps and sends.
+  std::unique_ptr<vm::VM> a = NewVM();
+  std::unique_ptr<vm::VM> b = NewVM();
+  std::string a_out;
+  std::thread receiver([&] {
+    a_out = RunEta(*a, R"(
+      (define s (nng-socket 'pair))
+      (nng-listen s "inproc://two-threads")
+      (println (recv! s 'wait))
+      (println (recv! s 'wait)))");
+  });
+  std::string b_out = RunEta(*b, R"(
+    (define s (nng-socket 'pair))
+    (nng-dial s "inproc://two-threads" 'retry)
+    (define (spin n) (if (> n 0) (spin (- n 1)) 'done))
+    (println (spin 100000))
+    (send! s '(first 1))
+    (println (spin 100000))
+    (send! s '(second 2)))");
+  receiver.join();
+  EXPECT_EQ(a_out, "(first 1)\n(second 2)\n");
+  EXPECT_EQ(b_out, "done\ndone\n");
+}
+
+TEST(NetTest, SocketsCloseWhenCollectedAndWhenTheHeapEnds) {
+  std::string dir = PrivateDir();
+  std::string url = absl::StrCat("ipc://", dir, "/gc.sock");
+  {
+    wire::TestHeap t;
+    absl::StatusOr<Socket*> s = Socket::Open(t.heap, "pair");
+    ASSERT_TRUE(s.ok());
+    ASSERT_TRUE((*s)->Listen(url).ok());
+    RawPeer before;
+    EXPECT_EQ(before.Dial(url, false), 0);
+    t.heap.Collect();  // nothing roots the socket
+    RawPeer after;
+    EXPECT_EQ(after.Dial(url, false), NNG_ECONNREFUSED);
+  }
+  {
+    std::unique_ptr<vm::VM> vm = NewVM();
+    RunEta(*vm, absl::StrCat(R"(
+      (define s (nng-socket 'pair))
+      (nng-listen s ")", url, R"("))"));
+    RawPeer during;
+    EXPECT_EQ(during.Dial(url, false), 0);
+    vm.reset();
+    RawPeer after;
+    EXPECT_EQ(after.Dial(url, false), NNG_ECONNREFUSED);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST(NetTest, SocketObjectBasics) {
+  wire::TestHeap t;
+  absl::StatusOr<Socket*> bad = Socket::Open(t.heap, "nope");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("pair req rep pub sub push pull "
+                                        "surveyor respondent bus"),
+            std::string::npos);
+  absl::StatusOr<Socket*> s = Socket::Open(t.heap, "sub");
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ((*s)->Describe(), "#<socket sub>");
+  EXPECT_FALSE((*s)->Accepts("anything"));
+  (*s)->Subscribe("prices.");
+  EXPECT_TRUE((*s)->Accepts("prices.eur"));
+  EXPECT_FALSE((*s)->Accepts("weather"));
+  (*s)->Subscribe("");
+  EXPECT_TRUE((*s)->Accepts("weather"));
+  (*s)->Unsubscribe("");
+  EXPECT_FALSE((*s)->Accepts("weather"));
+  (*s)->Close();
+  (*s)->Close();
+  EXPECT_EQ((*s)->Describe(), "#<socket sub closed>");
+  absl::StatusOr<Message> m = (*s)->Receive(0);
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.status().message(), "recv!: Object closed");
+}
+
+}  // namespace
+}  // namespace eta::net
