@@ -22,8 +22,7 @@ Heap::~Heap() {
   Object* o = objects_;
   while (o) {
     Object* next = o->next_;
-    DestroyObject(o);
-    Release(o);
+    Free(o);
     o = next;
   }
   for (char* chunk : chunks_) ::operator delete(chunk);
@@ -56,13 +55,17 @@ void* Heap::Allocate(size_t bytes, uint8_t* size_class) {
 #endif
 }
 
-void Heap::Release(Object* object) {
+void Heap::Free(Object* object) {
   uint8_t cls = object->size_class_;
+  // The allocation may start before the Object (a ForeignObject's vtable
+  // pointer comes first): find its start while the object is whole.
+  void* memory = AllocationStart(object);
+  DestroyObject(object);
   if (cls == 0) {
-    ::operator delete(object);
+    ::operator delete(memory);
     return;
   }
-  auto* cell = reinterpret_cast<FreeCell*>(object);
+  auto* cell = static_cast<FreeCell*>(memory);
   cell->next = free_lists_[cls];
   free_lists_[cls] = cell;
 }
@@ -120,8 +123,7 @@ void Heap::Sweep() {
       link = &o->next_;
     } else {
       *link = o->next_;
-      DestroyObject(o);
-      Release(o);
+      Free(o);
     }
   }
   live_bytes_ = live;

@@ -110,7 +110,8 @@ class Heap {
 
   void MaybeCollect(size_t bytes);
   void* Allocate(size_t bytes, uint8_t* size_class);
-  void Release(Object* object);
+  // Free destroys an object and returns its memory.
+  void Free(Object* object);
   void Link(Object* object, size_t bytes, uint8_t size_class);
   void Sweep();
 
@@ -164,6 +165,9 @@ class Rooted {
 
 // TraceObjectFields marks the Values an object refers to (the type table).
 void TraceObjectFields(Object* object, Tracer& tracer);
+// AllocationStart is where the memory of `object` starts (not always at
+// the Object: a ForeignObject begins with its vtable pointer).
+void* AllocationStart(Object* object);
 // DestroyObject frees an object through its type's destructor.
 void DestroyObject(Object* object);
 // ObjectSize estimates an object's size in bytes, for collection pacing.

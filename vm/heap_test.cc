@@ -3,6 +3,7 @@
 #include "vm/heap.h"
 
 #include <cstddef>
+#include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -199,6 +200,31 @@ TEST(HeapTest, ObjectsOfEveryKindAreDestroyedWithTheHeap) {
   heap.New<Bytevector>(std::vector<uint8_t>(1000, 7));
   heap.Collect();
   EXPECT_GT(heap.live_bytes(), 100 * sizeof(Value));
+}
+
+// Counted is a foreign resource that counts its finalizations.
+struct Counted : ForeignObject {
+  explicit Counted(int* finalized) : finalized(finalized) {}
+  ~Counted() override { ++*finalized; }
+  const char* KindName() const override { return "counted"; }
+  std::string Describe() const override { return "#<counted>"; }
+  int* finalized;
+  char padding[40] = {};
+};
+
+// A ForeignObject's memory starts at its vtable pointer, before the Object
+// part: collection and heap destruction must free the right address (the
+// address sanitizer build checks this).
+TEST(HeapTest, ForeignObjectsAreFinalizedAndFreed) {
+  int finalized = 0;
+  {
+    Heap heap(HeapOptions{});
+    for (int i = 0; i < 100; ++i) ASSERT_NE(heap.New<Counted>(&finalized), nullptr);
+    heap.Collect();
+    EXPECT_EQ(finalized, 100);
+    for (int i = 0; i < 10; ++i) ASSERT_NE(heap.New<Counted>(&finalized), nullptr);
+  }
+  EXPECT_EQ(finalized, 110);
 }
 
 }  // namespace

@@ -166,6 +166,13 @@ void TraceObjectFields(Object* object, Tracer& tracer) {
 
 void DestroyObject(Object* object) { Describe(object).destroy(object); }
 
+void* AllocationStart(Object* object) {
+  if (object->type() == ObjectType::kForeign) {
+    return dynamic_cast<void*>(static_cast<ForeignObject*>(object));
+  }
+  return object;
+}
+
 size_t ObjectSize(Object* object) { return Describe(object).size(object); }
 
 }  // namespace eta::vm

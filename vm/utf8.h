@@ -19,6 +19,32 @@ inline bool IsScalarValue(uint32_t cp) {
   return cp <= 0x10ffff && (cp < 0xd800 || cp > 0xdfff);
 }
 
+// Utf8Length is the number of bytes of the UTF-8 encoding of `cp`.
+inline size_t Utf8Length(uint32_t cp) {
+  return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+}
+
+// WriteUtf8 writes the UTF-8 encoding of the scalar value `cp` at `out`
+// (room for Utf8Length(cp) bytes) and returns the end of what it wrote.
+inline char* WriteUtf8(uint32_t cp, char* out) {
+  if (cp < 0x80) {
+    *out++ = static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    *out++ = static_cast<char>(0xc0 | (cp >> 6));
+    *out++ = static_cast<char>(0x80 | (cp & 0x3f));
+  } else if (cp < 0x10000) {
+    *out++ = static_cast<char>(0xe0 | (cp >> 12));
+    *out++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+    *out++ = static_cast<char>(0x80 | (cp & 0x3f));
+  } else {
+    *out++ = static_cast<char>(0xf0 | (cp >> 18));
+    *out++ = static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
+    *out++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+    *out++ = static_cast<char>(0x80 | (cp & 0x3f));
+  }
+  return out;
+}
+
 // AppendUtf8 appends the UTF-8 encoding of the scalar value `cp` to `*out`.
 void AppendUtf8(uint32_t cp, std::string* out);
 

@@ -298,6 +298,57 @@ class BinaryEncoder {
     return true;
   }
 
+  // WriteImmediate writes a value that is not a heap object into 9 bytes
+  // already reserved; false for those that cannot be sent.
+  bool WriteImmediate(Value v) {
+    char* p = Raw();
+    switch (v.tag()) {
+      case vm::Tag::kNil:
+        *p = static_cast<char>(Tag::kNil);
+        cursor_ += 1;
+        return true;
+      case vm::Tag::kTrue:
+        *p = static_cast<char>(Tag::kTrue);
+        cursor_ += 1;
+        return true;
+      case vm::Tag::kFalse:
+        *p = static_cast<char>(Tag::kFalse);
+        cursor_ += 1;
+        return true;
+      case vm::Tag::kFixnum: {
+        int64_t i = v.AsFixnum();
+        PutTagged(Tag::kInteger, &i, 8);
+        return true;
+      }
+      case vm::Tag::kFlonum: {
+        double d = v.AsFlonum();
+        PutTagged(Tag::kFlonum, &d, 8);
+        return true;
+      }
+      case vm::Tag::kChar: {
+        uint32_t c = v.AsChar();
+        PutTagged(Tag::kChar, &c, 4);
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
+  // PutString writes a string's UTF-8 straight into the output.
+  bool PutString(const std::u32string& chars) {
+    size_t n = 0;
+    for (char32_t c : chars) n += vm::Utf8Length(c);
+    if (n > UINT32_MAX || !Reserve(5 + n)) return false;
+    uint32_t length = static_cast<uint32_t>(n);
+    PutTagged(Tag::kString, &length, 4);
+    char* p = Raw();
+    for (char32_t c : chars) p = vm::WriteUtf8(c, p);
+    cursor_ += n;
+    return true;
+  }
+
+
   // EncodeOne encodes one value; a list's cars are encoded in turn here
   // while its tail waits, so a long list keeps the work list short.
   bool EncodeOne(Item item) {
@@ -305,59 +356,28 @@ class BinaryEncoder {
     uint32_t depth = item.depth;
     while (true) {
       if (depth > kMaxDepth) return false;
-      switch (v.tag()) {
-        case vm::Tag::kNil:
-          if (!Reserve(1)) return false;
-          (*out_)[cursor_++] = static_cast<char>(Tag::kNil);
-          return true;
-        case vm::Tag::kTrue:
-        case vm::Tag::kFalse:
-          if (!Reserve(1)) return false;
-          (*out_)[cursor_++] =
-              static_cast<char>(v.IsTrue() ? Tag::kTrue : Tag::kFalse);
-          return true;
-        case vm::Tag::kFixnum: {
-          if (!Reserve(9)) return false;
-          int64_t i = v.AsFixnum();
-          PutTagged(Tag::kInteger, &i, 8);
-          return true;
-        }
-        case vm::Tag::kFlonum: {
-          if (!Reserve(9)) return false;
-          double d = v.AsFlonum();
-          PutTagged(Tag::kFlonum, &d, 8);
-          return true;
-        }
-        case vm::Tag::kChar: {
-          if (!Reserve(5)) return false;
-          uint32_t c = v.AsChar();
-          PutTagged(Tag::kChar, &c, 4);
-          return true;
-        }
-        case vm::Tag::kObject:
-          break;
-        default:
-          return false;
+      if (!v.IsObject()) {
+        return Reserve(9) && WriteImmediate(v);
       }
       Object* o = v.AsObject();
       switch (o->type()) {
         case ObjectType::kPair: {
           // The spine: each pair's car is encoded now, its cdr next.
-          if (!Reserve(1)) return false;
+          if (!Reserve(10)) return false;
           (*out_)[cursor_++] = static_cast<char>(Tag::kPair);
           Pair* p = static_cast<Pair*>(o);
           Value cdr = p->cdr;
           if (vm::IsPair(cdr) || cdr.IsNil()) {
             // Same list: the cdr stays at this depth.
-            if (!IsImmediateAtom(p->car)) {
-              if (work_.size() + (cursor_ - start_) > limit_) return false;
-              work_.push_back({cdr, depth});
-              v = p->car;
-              depth = depth + 1;
+            if (!p->car.IsObject()) {
+              if (depth + 1 > kMaxDepth || !WriteImmediate(p->car)) return false;
+              v = cdr;
               continue;
             }
-            if (!EncodeOne({p->car, depth + 1})) return false;
-            v = cdr;
+            if (work_.size() + (cursor_ - start_) > limit_) return false;
+            work_.push_back({cdr, depth});
+            v = p->car;
+            depth = depth + 1;
             continue;
           }
           if (work_.size() + (cursor_ - start_) > limit_) return false;
@@ -366,10 +386,8 @@ class BinaryEncoder {
           depth = depth + 1;
           continue;
         }
-        case ObjectType::kString: {
-          std::string utf8 = vm::EncodeUtf8(static_cast<String*>(o)->chars);
-          return PutBytes(Tag::kString, utf8.data(), utf8.size());
-        }
+        case ObjectType::kString:
+          return PutString(static_cast<String*>(o)->chars);
         case ObjectType::kSymbol: {
           const std::string& name = static_cast<Symbol*>(o)->name;
           return PutBytes(Tag::kSymbol, name.data(), name.size());
@@ -401,7 +419,6 @@ class BinaryEncoder {
     }
   }
 
-  static bool IsImmediateAtom(Value v) { return !v.IsObject(); }
 
   std::string* out_;
   size_t start_;
