@@ -335,18 +335,57 @@ class BinaryEncoder {
     }
   }
 
-  // PutString writes a string's UTF-8 straight into the output.
+  // IsLeaf tells whether an object is a string, symbol or bytevector.
+  static bool IsLeaf(Object* o) {
+    ObjectType t = o->type();
+    return t == ObjectType::kString || t == ObjectType::kSymbol ||
+           t == ObjectType::kBytevector;
+  }
+
+  // PutLeaf writes a string, symbol or bytevector.
+  bool PutLeaf(Object* o) {
+    switch (o->type()) {
+      case ObjectType::kString:
+        return PutString(static_cast<String*>(o)->chars);
+      case ObjectType::kSymbol: {
+        const std::string& name = static_cast<Symbol*>(o)->name;
+        return PutBytes(Tag::kSymbol, name.data(), name.size());
+      }
+      default: {
+        const std::vector<uint8_t>& bytes = static_cast<Bytevector*>(o)->bytes;
+        return PutBytes(Tag::kBytevector, bytes.data(), bytes.size());
+      }
+    }
+  }
+
+  // PutString writes a string's UTF-8 straight into the output: in one pass
+  // when the worst case (4 bytes a character) fits, else measured first.
   bool PutString(const std::u32string& chars) {
-    size_t n = 0;
-    for (char32_t c : chars) n += vm::Utf8Length(c);
-    if (n > UINT32_MAX || !Reserve(5 + n)) return false;
-    uint32_t length = static_cast<uint32_t>(n);
-    PutTagged(Tag::kString, &length, 4);
-    char* p = Raw();
-    for (char32_t c : chars) p = vm::WriteUtf8(c, p);
-    cursor_ += n;
+    size_t worst = 5 + 4 * chars.size();
+    if (cursor_ + worst - start_ > limit_) {
+      size_t n = 0;
+      for (char32_t c : chars) n += vm::Utf8Length(c);
+      if (n > UINT32_MAX || !Reserve(5 + n)) return false;
+    } else if (!Reserve(worst)) {
+      return false;
+    }
+    char* start = Raw();
+    char* p = start + 5;
+    for (char32_t c : chars) {
+      if (c < 0x80) {
+        *p++ = static_cast<char>(c);
+      } else {
+        p = vm::WriteUtf8(c, p);
+      }
+    }
+    uint32_t length = static_cast<uint32_t>(p - start - 5);
+    if (p - start - 5 > UINT32_MAX) return false;
+    *start = static_cast<char>(Tag::kString);
+    std::memcpy(start + 1, &length, 4);
+    cursor_ += 5 + length;
     return true;
   }
+
 
 
   // EncodeOne encodes one value; a list's cars are encoded in turn here
@@ -374,6 +413,11 @@ class BinaryEncoder {
               v = cdr;
               continue;
             }
+            if (IsLeaf(p->car.AsObject())) {
+              if (depth + 1 > kMaxDepth || !PutLeaf(p->car.AsObject())) return false;
+              v = cdr;
+              continue;
+            }
             if (work_.size() + (cursor_ - start_) > limit_) return false;
             work_.push_back({cdr, depth});
             v = p->car;
@@ -387,15 +431,9 @@ class BinaryEncoder {
           continue;
         }
         case ObjectType::kString:
-          return PutString(static_cast<String*>(o)->chars);
-        case ObjectType::kSymbol: {
-          const std::string& name = static_cast<Symbol*>(o)->name;
-          return PutBytes(Tag::kSymbol, name.data(), name.size());
-        }
-        case ObjectType::kBytevector: {
-          const std::vector<uint8_t>& bytes = static_cast<Bytevector*>(o)->bytes;
-          return PutBytes(Tag::kBytevector, bytes.data(), bytes.size());
-        }
+        case ObjectType::kSymbol:
+        case ObjectType::kBytevector:
+          return PutLeaf(o);
         case ObjectType::kVector: {
           const std::vector<Value>& items = static_cast<Vector*>(o)->items;
           if (items.size() > UINT32_MAX || !Reserve(5)) return false;
