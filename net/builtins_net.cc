@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <mutex>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -18,6 +19,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "compiler/status_macros.h"
+#include "net/actors.h"
 #include "net/net.h"
 #include "net/socket.h"
 #include "vm/object.h"
@@ -119,16 +121,47 @@ absl::StatusOr<Value> DecodeMessage(VM& vm, Socket* s, const Message& message) {
   return v;
 }
 
+// kPeerCheckMs is how often a receive on a child's or thread's socket
+// looks whether the peer ended before it ever connected.
+constexpr int32_t kPeerCheckMs = 50;
+
+// PeerEnded tells whether a spawned child or thread has ended.
+bool PeerEnded(Socket* s) {
+  if (s->child() != nullptr) return s->child()->Reap(false);
+  if (s->thread() != nullptr) {
+    std::lock_guard<std::mutex> lock(s->thread()->mutex);
+    return s->thread()->done;
+  }
+  return false;
+}
+
 // ReceiveValue receives and decodes the next message a socket delivers
 // (on a sub socket, the next whose topic is subscribed), waiting up to
-// `timeout_ms`. Returns #f when the time passed.
+// `timeout_ms`. Returns #f when the time passed; once the peer of an actor
+// socket is gone, what PeerGone says.
 Value ReceiveValue(VM& vm, Socket* s, int32_t timeout_ms) {
   Clock::time_point deadline = Clock::now() + std::chrono::milliseconds(
                                                   std::max<int32_t>(timeout_ms, 0));
+  bool sliced = s->role() == Role::kChild || s->role() == Role::kThread;
   while (true) {
-    absl::StatusOr<Message> message = s->Receive(Remaining(timeout_ms, deadline));
+    int32_t wait = Remaining(timeout_ms, deadline);
+    if (sliced && (wait < 0 || wait > kPeerCheckMs)) wait = kPeerCheckMs;
+    bool peer_gone = false;
+    absl::StatusOr<Message> message = s->Receive(wait, &peer_gone);
     if (!message.ok()) return RaiseStatus(vm, message.status());
-    if (message->empty()) return Value::False();
+    if (message->empty()) {
+      if (peer_gone) return PeerGone(vm, s);
+      if (sliced && PeerEnded(s)) {
+        // Ended: deliver what it sent, then report.
+        message = s->Receive(0, &peer_gone);
+        if (!message.ok()) return RaiseStatus(vm, message.status());
+        if (message->empty()) return PeerGone(vm, s);
+      } else if (timeout_ms == 0 || (timeout_ms > 0 && Remaining(timeout_ms, deadline) == 0)) {
+        return Value::False();
+      } else {
+        continue;
+      }
+    }
     absl::StatusOr<Value> v = DecodeMessage(vm, s, *message);
     if (!v.ok()) return RaiseStatus(vm, v.status());
     if (!s->is_sub() || s->Accepts(TopicOf(*v))) return *v;
@@ -235,11 +268,17 @@ Value Recv(VM& vm, Arguments args) {
   return ReceiveValue(vm, s, timeout_ms);
 }
 
+// PendingNotification: a monitored socket whose peer went, not yet told.
+bool PendingNotification(Socket* s) {
+  return s->monitored() && !s->reported() && s->peer_lost();
+}
+
 // Readable tells whether a receive on `s` would deliver a message now. On a
 // sub socket a message that its topics filter out is dropped here, and one
 // they accept is kept for the next recv!.
 absl::StatusOr<bool> Readable(VM& vm, Socket* s, bool fd_ready) {
   if (!s->lookahead().empty()) return true;
+  if (PendingNotification(s)) return true;
   if (!fd_ready) return false;
   if (!s->is_sub()) return true;
   while (true) {
@@ -288,14 +327,20 @@ Value Poll(VM& vm, Arguments args) {
   int32_t timeout_ms = static_cast<int32_t>(args[1].AsFixnum());
   Clock::time_point deadline =
       Clock::now() + std::chrono::milliseconds(std::max<int32_t>(timeout_ms, 0));
-  std::vector<pollfd> fds(sockets.size());
+  std::vector<pollfd> fds;
   while (true) {
+    // Each socket's receive descriptor, then the peer-event descriptors of
+    // monitored sockets whose notification is still to come.
+    fds.clear();
     bool any_ahead = false;
-    for (size_t i = 0; i < sockets.size(); ++i) {
-      absl::StatusOr<int> fd = sockets[i]->ReceiveFd();
+    for (Socket* s : sockets) {
+      absl::StatusOr<int> fd = s->ReceiveFd();
       if (!fd.ok()) return RaiseStatus(vm, fd.status());
-      fds[i] = {*fd, POLLIN, 0};
-      any_ahead |= !sockets[i]->lookahead().empty();
+      fds.push_back({*fd, POLLIN, 0});
+      any_ahead |= !s->lookahead().empty() || PendingNotification(s);
+    }
+    for (Socket* s : sockets) {
+      if (s->monitored() && !s->reported()) fds.push_back({s->peer_event_fd(), POLLIN, 0});
     }
     int32_t wait = any_ahead ? 0 : Remaining(timeout_ms, deadline);
     int n = ::poll(fds.data(), fds.size(), wait);

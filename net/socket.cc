@@ -11,7 +11,12 @@
 #include <nng/protocol/survey0/respond.h>
 #include <nng/protocol/survey0/survey.h>
 
+#include <sys/eventfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <utility>
 
@@ -59,15 +64,63 @@ std::string NngUrl(std::string_view url) {
   return std::string(url);
 }
 
+// OnPipeEvent counts a socket's connections; losing the last one marks the
+// peer lost and wakes a receive waiting on the socket.
+void OnPipeEvent(nng_pipe pipe, nng_pipe_ev event, void* arg) {
+  auto* watch = static_cast<PeerWatch*>(arg);
+  if (event == NNG_PIPE_EV_ADD_POST) {
+    watch->pipes.fetch_add(1);
+    watch->lost.store(false);
+    uint64_t count;
+    ssize_t ignored = ::read(watch->event_fd, &count, sizeof count);  // reset
+    (void)ignored;
+  } else if (event == NNG_PIPE_EV_REM_POST) {
+    if (watch->pipes.fetch_sub(1) == 1) {
+      watch->lost.store(true);
+      uint64_t one = 1;
+      ssize_t ignored = ::write(watch->event_fd, &one, sizeof one);
+      (void)ignored;
+      nng_aio_cancel(watch->aio);
+    }
+  }
+}
+
 }  // namespace
+
+bool ChildProcess::Reap(bool block) {
+  if (reaped) return true;
+  while (true) {
+    int status = 0;
+    pid_t r = ::waitpid(pid, &status, block ? 0 : WNOHANG);
+    if (r == pid) {
+      reaped = true;
+      wait_status = status;
+      return true;
+    }
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) {  // not our child any more: nothing to wait for
+      reaped = true;
+      wait_status = 0;
+      return true;
+    }
+    return false;
+  }
+}
+
+int ChildProcess::ExitCode() const {
+  if (WIFSIGNALED(wait_status)) return 128 + WTERMSIG(wait_status);
+  if (WIFEXITED(wait_status)) return WEXITSTATUS(wait_status);
+  return 1;
+}
 
 absl::Status NngError(std::string_view what, int rv) {
   return absl::UnavailableError(absl::StrCat(AsAbsl(what), ": ", nng_strerror(rv)));
 }
 
-Socket::Socket(nng_socket socket, std::string protocol, nng_aio* aio)
+Socket::Socket(nng_socket socket, std::string protocol, nng_aio* aio,
+               std::unique_ptr<PeerWatch> watch)
     : socket_(socket), protocol_(std::move(protocol)), aio_(aio),
-      recv_max_bytes_(wire::kDefaultMaxBytes) {}
+      recv_max_bytes_(wire::kDefaultMaxBytes), watch_(std::move(watch)) {}
 
 absl::StatusOr<Socket*> Socket::Open(vm::Heap& heap, std::string_view name) {
   const ProtocolOpener* opener = nullptr;
@@ -96,10 +149,17 @@ absl::StatusOr<Socket*> Socket::Open(vm::Heap& heap, std::string_view name) {
   // A sub socket takes every message from nng and filters by the topic of
   // [N] itself (a prefix of the encoded bytes would not do).
   if (name == "sub") nng_socket_set(socket, NNG_OPT_SUB_SUBSCRIBE, "", 0);
-  Socket* s = heap.New<Socket>(socket, std::string(name), aio);
+  auto watch = std::make_unique<PeerWatch>();
+  watch->aio = aio;
+  watch->event_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  nng_pipe_notify(socket, NNG_PIPE_EV_ADD_POST, OnPipeEvent, watch.get());
+  nng_pipe_notify(socket, NNG_PIPE_EV_REM_POST, OnPipeEvent, watch.get());
+  PeerWatch* watch_pointer = watch.get();
+  Socket* s = heap.New<Socket>(socket, std::string(name), aio, std::move(watch));
   if (s == nullptr) {
-    nng_aio_free(aio);
     nng_close(socket);
+    nng_aio_free(aio);
+    ::close(watch_pointer->event_fd);
     return absl::ResourceExhaustedError("out of memory");
   }
   return s;
@@ -108,6 +168,7 @@ absl::StatusOr<Socket*> Socket::Open(vm::Heap& heap, std::string_view name) {
 Socket::~Socket() {
   Close();
   nng_aio_free(aio_);
+  if (watch_->event_fd >= 0) ::close(watch_->event_fd);
 }
 
 std::string Socket::Describe() const {
@@ -118,7 +179,8 @@ void Socket::Close() {
   if (closed_) return;
   closed_ = true;
   lookahead_.Reset();
-  nng_close(socket_);
+  nng_close(socket_);  // waits for pipe callbacks in progress
+  if (!ipc_path_.empty()) ::unlink(ipc_path_.c_str());
 }
 
 absl::Status Socket::CheckOpen(std::string_view what) const {
@@ -126,21 +188,38 @@ absl::Status Socket::CheckOpen(std::string_view what) const {
   return absl::OkStatus();
 }
 
-absl::Status Socket::Listen(std::string_view url) {
+absl::Status Socket::Listen(std::string_view url) { return DoListen(url, 0); }
+
+absl::Status Socket::ListenPrivate(std::string_view url) {
+  ETA_RETURN_IF_ERROR(DoListen(url, 0600));
+  if (url.substr(0, 6) == "ipc://") ipc_path_ = std::string(url.substr(6));
+  return absl::OkStatus();
+}
+
+absl::Status Socket::DoListen(std::string_view url, int permissions) {
   std::string what = absl::StrCat("nng-listen ", AsAbsl(url));
   ETA_RETURN_IF_ERROR(CheckOpen(what));
   nng_listener listener;
   std::string nng_url = NngUrl(url);
-  if (int rv = nng_listen(socket_, nng_url.c_str(), &listener, 0); rv != 0) {
+  if (int rv = nng_listener_create(&listener, socket_, nng_url.c_str()); rv != 0) {
+    return NngError(what, rv);
+  }
+  if (permissions != 0 && url.substr(0, 6) == "ipc://") {
+    nng_listener_set_int(listener, NNG_OPT_IPC_PERMISSIONS, permissions);
+  }
+  if (int rv = nng_listener_start(listener, 0); rv != 0) {
+    nng_listener_close(listener);
     return NngError(what, rv);
   }
   listen_url_ = std::string(url);
+  endpoint_ = listen_url_;
   int port = 0;
   if (url.substr(0, 3) == "tcp" &&
       nng_listener_get_int(listener, NNG_OPT_TCP_BOUND_PORT, &port) == 0) {
     size_t colon = listen_url_.rfind(':');
     if (colon != std::string::npos) {
       listen_url_ = absl::StrCat(listen_url_.substr(0, colon + 1), port);
+      endpoint_ = listen_url_;
     }
   }
   return absl::OkStatus();
@@ -152,6 +231,7 @@ absl::Status Socket::Dial(std::string_view url, bool retry) {
   std::string nng_url(url);
   int rv = nng_dial(socket_, nng_url.c_str(), nullptr, retry ? NNG_FLAG_NONBLOCK : 0);
   if (rv != 0) return NngError(what, rv);
+  endpoint_ = nng_url;
   return absl::OkStatus();
 }
 
@@ -181,21 +261,34 @@ absl::StatusOr<bool> Socket::Send(std::string_view bytes, int32_t timeout_ms) {
   return NngError("send!", rv);
 }
 
-absl::StatusOr<Message> Socket::Receive(int32_t timeout_ms) {
+absl::StatusOr<Message> Socket::Receive(int32_t timeout_ms, bool* peer_gone) {
   ETA_RETURN_IF_ERROR(CheckOpen("recv!"));
+  if (peer_gone != nullptr) *peer_gone = false;
   if (!lookahead_.empty()) return std::move(lookahead_);
+  bool watching = WatchesPeer();
   int rv;
   nng_msg* msg = nullptr;
-  if (timeout_ms == 0) {
+  if (timeout_ms == 0 || (watching && watch_->lost.load())) {
     rv = nng_recvmsg(socket_, &msg, NNG_FLAG_NONBLOCK);
   } else {
     nng_aio_set_timeout(aio_, Duration(timeout_ms));
     nng_recv_aio(socket_, aio_);
+    // The peer may have gone just before the receive started.
+    if (watching && watch_->lost.load()) nng_aio_cancel(aio_);
     nng_aio_wait(aio_);
     rv = nng_aio_result(aio_);
     if (rv == 0) msg = nng_aio_get_msg(aio_);
+    // Woken because the peer went: deliver what it sent before it went.
+    if (rv == NNG_ECANCELED && watching) {
+      rv = nng_recvmsg(socket_, &msg, NNG_FLAG_NONBLOCK);
+    }
   }
   if (rv == 0) return Message(msg);
+  if (watching && watch_->lost.load() &&
+      (rv == NNG_EAGAIN || rv == NNG_ETIMEDOUT || rv == NNG_ECANCELED)) {
+    if (peer_gone != nullptr) *peer_gone = true;
+    return Message();
+  }
   if (rv == NNG_ETIMEDOUT || rv == NNG_EAGAIN) return Message();
   // A surveyor whose survey has expired has nothing more to receive.
   if (rv == NNG_ESTATE && protocol_ == "surveyor") return Message();

@@ -7,8 +7,11 @@
 
 #include <nng/nng.h>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -66,6 +69,43 @@ class Message {
   nng_msg* msg_ = nullptr;
 };
 
+// PeerWatch follows a socket's connections (nng pipe events) so that a
+// receive can tell that its peer went away. Shared with nng's callbacks.
+struct PeerWatch {
+  std::atomic<int> pipes{0};
+  std::atomic<bool> lost{false};  // had a connection, has none now
+  int event_fd = -1;              // readable once lost (for nng-poll)
+  nng_aio* aio = nullptr;         // the socket's receive, woken when lost
+};
+
+// ChildProcess is a process started by spawn; its status once reaped.
+struct ChildProcess {
+  int pid = -1;
+  bool reaped = false;
+  int wait_status = 0;  // from waitpid
+  // Reap waits for the child (or only looks, unless `block`); true once
+  // it has ended.
+  bool Reap(bool block);
+  // ExitCode is [A1]'s status: the exit status, or 128+signal.
+  int ExitCode() const;
+};
+
+// ThreadPeer is the VM thread started by spawn-thread[-with].
+struct ThreadPeer {
+  std::mutex mutex;
+  bool done = false;
+  bool failed = false;
+  std::string error;  // the uncaught error's message when failed
+};
+
+// Role says what is at the other end of an actor socket.
+enum class Role {
+  kPlain,    // an ordinary socket
+  kChild,    // the parent's end of a spawned process
+  kThread,   // the parent's end of a thread VM
+  kMailbox,  // a child's or thread's own end (current-mailbox)
+};
+
 class Socket : public vm::ForeignObject {
  public:
   // Open makes a socket of protocol `name` (one of kProtocols) with the
@@ -92,8 +132,28 @@ class Socket : public vm::ForeignObject {
   // only if it can be queued at once). Returns false when the time passed.
   absl::StatusOr<bool> Send(std::string_view bytes, int32_t timeout_ms);
   // Receive returns the next message, or an empty Message when `timeout_ms`
-  // passed (0: only one already waiting).
-  absl::StatusOr<Message> Receive(int32_t timeout_ms);
+  // passed (0: only one already waiting). When the socket watches its peer
+  // (actor sockets, monitors), an empty Message also comes back once the
+  // peer is gone and every message it sent has been received; *peer_gone
+  // then says so.
+  absl::StatusOr<Message> Receive(int32_t timeout_ms, bool* peer_gone = nullptr);
+
+  // Actor state (SPEC [A]): the role, the peer, monitoring.
+  Role role() const { return role_; }
+  void set_role(Role role) { role_ = role; }
+  std::shared_ptr<ChildProcess>& child() { return child_; }
+  std::shared_ptr<ThreadPeer>& thread() { return thread_; }
+  bool monitored() const { return monitored_; }
+  void set_monitored(bool on) { monitored_ = on; }
+  // WatchesPeer: a lost peer ends receives (actor roles and monitors).
+  bool WatchesPeer() const { return role_ != Role::kPlain || monitored_; }
+  bool peer_lost() const { return watch_->lost.load(); }
+  int peer_event_fd() const { return watch_->event_fd; }
+  // The peer's end was reported (a down message, an error): once only.
+  bool reported() const { return reported_; }
+  void set_reported() { reported_ = true; }
+  // Listen with owner-only permissions on an ipc endpoint (spawn).
+  absl::Status ListenPrivate(std::string_view url);
 
   // The message a poll received ahead (sub sockets, whose filter needs the
   // message itself); Receive's callers take it first.
@@ -115,6 +175,8 @@ class Socket : public vm::ForeignObject {
   int32_t send_timeout_ms() const { return send_timeout_ms_; }
   size_t recv_max_bytes() const { return recv_max_bytes_; }
   const std::string& listen_url() const { return listen_url_; }
+  // endpoint is the last URL listened on or dialled ("" if none).
+  const std::string& endpoint() const { return endpoint_; }
   void set_recv_timeout_ms(int32_t ms) { recv_timeout_ms_ = ms; }
   void set_send_timeout_ms(int32_t ms) { send_timeout_ms_ = ms; }
   absl::Status SetRecvMaxBytes(size_t bytes);
@@ -126,10 +188,12 @@ class Socket : public vm::ForeignObject {
   absl::StatusOr<int32_t> GetMsOption(const char* nng_name);
 
   // Use Open; public for Heap::New.
-  Socket(nng_socket socket, std::string protocol, nng_aio* aio);
+  Socket(nng_socket socket, std::string protocol, nng_aio* aio,
+         std::unique_ptr<PeerWatch> watch);
 
  private:
   absl::Status CheckOpen(std::string_view what) const;
+  absl::Status DoListen(std::string_view url, int permissions);
 
   nng_socket socket_;
   std::string protocol_;
@@ -139,9 +203,17 @@ class Socket : public vm::ForeignObject {
   int32_t send_timeout_ms_ = kForever;
   size_t recv_max_bytes_;
   std::string listen_url_;
+  std::string endpoint_;
   std::vector<std::string> topics_;
   Message lookahead_;
   int recv_fd_ = -1;
+  std::unique_ptr<PeerWatch> watch_;
+  Role role_ = Role::kPlain;
+  std::shared_ptr<ChildProcess> child_;
+  std::shared_ptr<ThreadPeer> thread_;
+  bool monitored_ = false;
+  bool reported_ = false;
+  std::string ipc_path_;  // an ipc endpoint file this socket listens on
 };
 
 // AsSocket returns the socket `v` holds, or nullptr.

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_split.h"
+#include "net/actors.h"
 #include "tools/disasm.h"
 #include "tools/evaluator.h"
 #include "tools/paths.h"
@@ -82,6 +83,15 @@ int main(int argc, char** argv) {
     if (!s.ok()) {
       std::fprintf(stderr, "error: prelude: %s\n%s", std::string(s.message()).c_str(),
                    vm.DescribeUncaught().c_str());
+      return 1;
+    }
+  }
+
+  eta::net::SetSearchPath(vm, eta::tools::ModuleSearchPath(path_flags));
+  if (!mailbox.empty()) {
+    if (absl::Status s = eta::net::AttachMailbox(vm, mailbox); !s.ok()) {
+      std::fprintf(stderr, "error: --mailbox %s: %s\n", mailbox.c_str(),
+                   std::string(s.message()).c_str());
       return 1;
     }
   }

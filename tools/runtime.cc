@@ -1,5 +1,6 @@
 #include "tools/runtime.h"
 
+#include "net/actors.h"
 #include "net/net.h"
 #include "vm/builtins_all.h"
 
@@ -8,6 +9,7 @@ namespace eta::tools {
 void AddRuntimePrimitives(vm::VM& vm) {
   vm::AddAllPrimitives(vm);
   vm.AddPrimitives(net::NetPrimitives());
+  vm.AddPrimitives(net::ActorPrimitives());
 }
 
 }  // namespace eta::tools

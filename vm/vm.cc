@@ -40,7 +40,10 @@ VM::VM(VMOptions options)
   modules_.push_back(std::move(builtins));
 }
 
-VM::~VM() { FlushOutput(); }
+VM::~VM() {
+  FlushOutput();
+  extension_.reset();  // before the heap it may refer to
+}
 
 void VM::TraceRoots(Tracer& tracer) {
   for (size_t i = 0; i < sp_; ++i) tracer.Mark(stack_[i]);
@@ -63,6 +66,7 @@ void VM::TraceRoots(Tracer& tracer) {
   tracer.Mark(error_port_);
   tracer.Mark(input_port_);
   tracer.Mark(out_of_memory_);
+  if (extension_) extension_->Trace(tracer);
   for (Value v : extra_roots_) tracer.Mark(v);
 }
 
@@ -302,6 +306,14 @@ std::string VM::CurrentLocation() const {
     if (!f.closure->function->source_map.empty()) {
       return f.closure->function->LocationAt(PcOffset(f));
     }
+  }
+  return "";
+}
+
+std::string VM::CurrentSourceFile() const {
+  for (size_t i = frames_.size(); i > 0; --i) {
+    const Function* f = frames_[i - 1].closure->function;
+    if (!f->source_map.empty() && f->module != nullptr) return f->module->source_file;
   }
   return "";
 }

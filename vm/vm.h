@@ -72,6 +72,16 @@ class Evaluator {
   virtual absl::StatusOr<Value> CompileForEval(VM& vm, Value expression) = 0;
 };
 
+// VMExtension is state another layer keeps for one VM (net/: the mailbox
+// and the spawned children). The VM traces it as a root and destroys it
+// first when the VM ends, while the heap is still whole.
+class VMExtension {
+ public:
+  virtual ~VMExtension() = default;
+  // Trace marks the Values the extension holds.
+  virtual void Trace(Tracer& tracer) {}
+};
+
 class VM {
  public:
   explicit VM(VMOptions options);
@@ -178,6 +188,13 @@ class VM {
   // NextGensym returns a fresh counter value for gensym.
   uint64_t NextGensym() { return ++gensym_counter_; }
 
+  // CurrentSourceFile is the source file of the innermost Eta frame with
+  // source positions, or "".
+  std::string CurrentSourceFile() const;
+  // The extension slot (see VMExtension).
+  VMExtension* extension() { return extension_.get(); }
+  void set_extension(std::unique_ptr<VMExtension> e) { extension_ = std::move(e); }
+
   // CurrentLocation is "file:line:col" of the innermost Eta frame's pc.
   std::string CurrentLocation() const;
   // StackTrace lists frames innermost first as "name at file:line:col".
@@ -236,6 +253,7 @@ class VM {
   uint64_t gensym_counter_ = 0;
   std::vector<Value> extra_roots_;
   Function trampoline_;  // entry code used by Call
+  std::unique_ptr<VMExtension> extension_;
 };
 
 }  // namespace eta::vm

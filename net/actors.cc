@@ -1,0 +1,310 @@
+#include "net/actors.h"
+
+#include <signal.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "compiler/status_macros.h"
+#include "vm/object.h"
+#include "vm/utf8.h"
+
+extern char** environ;
+
+namespace eta::net {
+namespace {
+
+using vm::Arguments;
+using vm::Value;
+using vm::VM;
+
+constexpr auto kReapGrace = std::chrono::seconds(2);
+constexpr auto kReapStep = std::chrono::milliseconds(5);
+
+// ReapWithin waits up to `grace` for a child to end; true if it did.
+bool ReapWithin(ChildProcess& child, std::chrono::milliseconds grace) {
+  auto deadline = std::chrono::steady_clock::now() + grace;
+  while (!child.Reap(false)) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(kReapStep);
+  }
+  return true;
+}
+
+bool FileExists(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+std::string DirectoryOf(const std::string& file) {
+  size_t slash = file.rfind('/');
+  return slash == std::string::npos ? "." : file.substr(0, slash);
+}
+
+std::string Absolute(const std::string& path) {
+  if (!path.empty() && path[0] == '/') return path;
+  char cwd[4096];
+  if (::getcwd(cwd, sizeof cwd) == nullptr) return path;
+  return absl::StrCat(cwd, "/", path);
+}
+
+// ResolveSpawnPath finds the module file of (spawn path): against the
+// current directory, then the calling module's directory, then the module
+// search path ([A1]).
+std::string ResolveSpawnPath(VM& vm, const NetState& state, const std::string& path,
+                             std::vector<std::string>* tried) {
+  if (!path.empty() && path[0] == '/') {
+    tried->push_back(path);
+    return FileExists(path) ? path : "";
+  }
+  std::vector<std::string> dirs;
+  const char* working = std::getenv("BUILD_WORKING_DIRECTORY");
+  dirs.push_back(working != nullptr && *working ? working : ".");
+  std::string caller = vm.CurrentSourceFile();
+  if (!caller.empty()) dirs.push_back(DirectoryOf(caller));
+  for (const std::string& dir : state.search_path) dirs.push_back(dir);
+  for (const std::string& dir : dirs) {
+    std::string candidate = dir == "." ? path : absl::StrCat(dir, "/", path);
+    tried->push_back(candidate);
+    if (FileExists(candidate)) return Absolute(candidate);
+  }
+  return "";
+}
+
+// DialableUrl turns a listen address into one a child can dial.
+std::string DialableUrl(const std::string& url) {
+  for (const char* any : {"tcp://*:", "tcp://0.0.0.0:", "tcp://:"}) {
+    std::string prefix(any);
+    if (url.compare(0, prefix.size(), prefix) == 0) {
+      return absl::StrCat("tcp://127.0.0.1:", url.substr(prefix.size()));
+    }
+  }
+  return url;
+}
+
+Socket* ChildSocketArgument(VM& vm, const char* who, Arguments args) {
+  Socket* s = AsSocket(args[0]);
+  if (s == nullptr || s->child() == nullptr) {
+    vm.RaiseTypeError(who, 1, "a socket returned by spawn", args[0]);
+    return nullptr;
+  }
+  return s;
+}
+
+// (spawn path [url]).
+Value Spawn(VM& vm, Arguments args) {
+  if (!vm::IsString(args[0])) return vm.RaiseTypeError("spawn", 1, "a string", args[0]);
+  if (args.count > 1 && !vm::IsString(args[1])) {
+    return vm.RaiseTypeError("spawn", 2, "a string", args[1]);
+  }
+  NetState& state = GetNetState(vm);
+  // Children that already ended are reaped now, so none lingers as a zombie.
+  for (auto& child : state.children) child->Reap(false);
+  std::string path = vm::EncodeUtf8(vm::As<vm::String>(args[0])->chars);
+  std::vector<std::string> tried;
+  std::string file = ResolveSpawnPath(vm, state, path, &tried);
+  if (file.empty()) {
+    return vm.RaiseError("os-error", absl::StrCat("spawn: cannot find ", path,
+                                                  " (looked for ",
+                                                  absl::StrJoin(tried, ", "), ")"));
+  }
+  std::string url =
+      args.count > 1 ? vm::EncodeUtf8(vm::As<vm::String>(args[1])->chars)
+                     : absl::StrCat("ipc:///tmp/eta-", ::getpid(), "-",
+                                    state.next_endpoint++, ".sock");
+  absl::StatusOr<Socket*> opened = Socket::Open(vm.heap(), "pair");
+  if (!opened.ok()) return vm.RaiseError("nng-error", std::string(opened.status().message()));
+  Socket* s = *opened;
+  vm::Rooted keep(vm.heap(), Value::FromObject(s));
+  if (absl::Status status = s->ListenPrivate(url); !status.ok()) {
+    s->Close();
+    return vm.RaiseError("nng-error",
+                         absl::StrCat("spawn: ", status.message()));
+  }
+  std::vector<std::string> argv_strings = {"/proc/self/exe", "--mailbox",
+                                           DialableUrl(s->listen_url())};
+  if (!state.search_path.empty()) {
+    argv_strings.push_back("--path");
+    argv_strings.push_back(absl::StrJoin(state.search_path, ":"));
+  }
+  argv_strings.push_back(file);
+  std::vector<char*> argv;
+  for (std::string& a : argv_strings) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  vm.FlushOutput();  // the child shares standard output
+  pid_t pid;
+  int rv = ::posix_spawn(&pid, "/proc/self/exe", nullptr, nullptr, argv.data(), environ);
+  if (rv != 0) {
+    s->Close();
+    return vm.RaiseError("os-error", absl::StrCat("spawn: cannot start ", file, ": ",
+                                                  std::strerror(rv)));
+  }
+  auto child = std::make_shared<ChildProcess>();
+  child->pid = pid;
+  state.children.push_back(child);
+  s->child() = child;
+  s->set_role(Role::kChild);
+  return keep.get();
+}
+
+Value CurrentMailbox(VM& vm, Arguments args) { return GetNetState(vm).mailbox; }
+
+// (spawn-wait s): the child's exit status, once it has ended.
+Value SpawnWait(VM& vm, Arguments args) {
+  Socket* s = ChildSocketArgument(vm, "spawn-wait", args);
+  if (s == nullptr) return Value::RaiseMarker();
+  s->child()->Reap(true);
+  return Value::Fixnum(s->child()->ExitCode());
+}
+
+// (spawn-kill s): SIGTERM and wait; #f if the child had already ended.
+Value SpawnKill(VM& vm, Arguments args) {
+  Socket* s = ChildSocketArgument(vm, "spawn-kill", args);
+  if (s == nullptr) return Value::RaiseMarker();
+  ChildProcess& child = *s->child();
+  if (child.Reap(false)) return Value::False();
+  ::kill(child.pid, SIGTERM);
+  child.Reap(true);
+  return Value::True();
+}
+
+Value Monitor(VM& vm, Arguments args) {
+  Socket* s = AsSocket(args[0]);
+  if (s == nullptr) return vm.RaiseTypeError("monitor", 1, "a socket", args[0]);
+  s->set_monitored(true);
+  return Value::True();
+}
+
+Value Demonitor(VM& vm, Arguments args) {
+  Socket* s = AsSocket(args[0]);
+  if (s == nullptr) return vm.RaiseTypeError("demonitor", 1, "a socket", args[0]);
+  s->set_monitored(false);
+  return Value::True();
+}
+
+const vm::PrimitiveSpec kActorPrimitives[] = {
+    {"spawn", 1, 2, Spawn},
+    {"current-mailbox", 0, 0, CurrentMailbox},
+    {"spawn-wait", 1, 1, SpawnWait},
+    {"spawn-kill", 1, 1, SpawnKill},
+    {"monitor", 1, 1, Monitor},
+    {"demonitor", 1, 1, Demonitor},
+};
+
+// Reason describes how the peer of `s` ended, for a down message:
+// normal, (exit N), (signal N), (error "message") or disconnected.
+Value Reason(VM& vm, Socket* s) {
+  if (s->child() != nullptr && ReapWithin(*s->child(), kReapGrace)) {
+    int status = s->child()->wait_status;
+    if (WIFSIGNALED(status)) {
+      Value sym = vm.Intern("signal");
+      if (sym.IsRaise()) return sym;
+      vm::Rooted kind(vm.heap(), sym);
+      return vm.MakeList({kind.get(), Value::Fixnum(WTERMSIG(status))});
+    }
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+    if (code == 0) return vm.Intern("normal");
+    Value sym = vm.Intern("exit");
+    if (sym.IsRaise()) return sym;
+    vm::Rooted kind(vm.heap(), sym);
+    return vm.MakeList({kind.get(), Value::Fixnum(code)});
+  }
+  if (s->thread() != nullptr) {
+    std::lock_guard<std::mutex> lock(s->thread()->mutex);
+    if (s->thread()->done && !s->thread()->failed) return vm.Intern("normal");
+    if (s->thread()->failed) {
+      vm::Rooted kind(vm.heap(), vm.Intern("error"));
+      if (kind.get().IsRaise()) return kind.get();
+      vm::Rooted message(vm.heap(), vm.MakeStringFromUtf8(s->thread()->error));
+      if (message.get().IsRaise()) return message.get();
+      return vm.MakeList({kind.get(), message.get()});
+    }
+  }
+  return vm.Intern("disconnected");
+}
+
+}  // namespace
+
+NetState::~NetState() {
+  // The program ends: its remaining children are terminated and reaped.
+  for (auto& child : children) {
+    if (child->Reap(false)) continue;
+    ::kill(child->pid, SIGTERM);
+    if (!ReapWithin(*child, std::chrono::milliseconds(2000))) {
+      ::kill(child->pid, SIGKILL);
+      child->Reap(true);
+    }
+  }
+}
+
+NetState& GetNetState(VM& vm) {
+  auto* state = dynamic_cast<NetState*>(vm.extension());
+  if (state == nullptr) {
+    vm.set_extension(std::make_unique<NetState>());
+    state = static_cast<NetState*>(vm.extension());
+  }
+  return *state;
+}
+
+void SetSearchPath(VM& vm, std::vector<std::string> path) {
+  GetNetState(vm).search_path = std::move(path);
+}
+
+absl::Status AttachMailbox(VM& vm, const std::string& url) {
+  ETA_ASSIGN_OR_RETURN(Socket * s, Socket::Open(vm.heap(), "pair"));
+  NetState& state = GetNetState(vm);
+  state.mailbox = Value::FromObject(s);
+  s->set_role(Role::kMailbox);
+  return s->Dial(url, /*retry=*/false);
+}
+
+Value PeerGone(VM& vm, Socket* s) {
+  if (s->reported()) return Value::False();
+  if (s->monitored()) {
+    s->set_reported();
+    vm::Rooted reason(vm.heap(), Reason(vm, s));
+    if (reason.get().IsRaise()) return reason.get();
+    vm::Rooted endpoint(vm.heap(), vm.MakeStringFromUtf8(s->endpoint()));
+    if (endpoint.get().IsRaise()) return endpoint.get();
+    vm::Rooted down(vm.heap(), vm.Intern("down"));
+    if (down.get().IsRaise()) return down.get();
+    return vm.MakeList({down.get(), endpoint.get(), reason.get()});
+  }
+  if (s->child() != nullptr && ReapWithin(*s->child(), kReapGrace)) {
+    int status = s->child()->wait_status;
+    if (WIFSIGNALED(status)) {
+      s->set_reported();
+      return vm.RaiseError("nng-error", absl::StrCat("recv!: child killed by signal ",
+                                                     WTERMSIG(status)));
+    }
+    int code = s->child()->ExitCode();
+    if (code != 0) {
+      s->set_reported();
+      return vm.RaiseError("nng-error",
+                           absl::StrCat("recv!: child exited with status ", code));
+    }
+  }
+  if (s->thread() != nullptr) {
+    std::lock_guard<std::mutex> lock(s->thread()->mutex);
+    if (s->thread()->failed) {
+      s->set_reported();
+      return vm.RaiseError("nng-error", absl::StrCat("recv!: thread ended by an uncaught error: ",
+                                                     s->thread()->error));
+    }
+  }
+  return Value::False();
+}
+
+absl::Span<const vm::PrimitiveSpec> ActorPrimitives() { return kActorPrimitives; }
+
+}  // namespace eta::net
