@@ -236,6 +236,11 @@ Value Reason(VM& vm, Socket* s) {
 }  // namespace
 
 NetState::~NetState() {
+  // A parent that died without closing (SIGKILL) left its endpoint file.
+  if (parent_pid != 0 && ::getppid() != parent_pid &&
+      mailbox_url.compare(0, 6, "ipc://") == 0) {
+    ::unlink(mailbox_url.c_str() + 6);
+  }
   // The program ends: its remaining children are terminated and reaped.
   for (auto& child : children) {
     if (child->Reap(false)) continue;
@@ -264,6 +269,8 @@ absl::Status AttachMailbox(VM& vm, const std::string& url) {
   ETA_ASSIGN_OR_RETURN(Socket * s, Socket::Open(vm.heap(), "pair"));
   NetState& state = GetNetState(vm);
   state.mailbox = Value::FromObject(s);
+  state.parent_pid = ::getppid();
+  state.mailbox_url = url;
   s->set_role(Role::kMailbox);
   return s->Dial(url, /*retry=*/false);
 }

@@ -28,6 +28,8 @@ class NetState : public vm::VMExtension {
   std::vector<std::shared_ptr<ChildProcess>> children;
   std::vector<std::string> search_path;
   uint64_t next_endpoint = 0;
+  int parent_pid = 0;  // a spawned program's parent, when it attached
+  std::string mailbox_url;
 };
 
 // GetNetState returns the VM's NetState, making it on first use.

@@ -168,7 +168,6 @@ absl::StatusOr<Socket*> Socket::Open(vm::Heap& heap, std::string_view name) {
 Socket::~Socket() {
   Close();
   nng_aio_free(aio_);
-  if (watch_->event_fd >= 0) ::close(watch_->event_fd);
 }
 
 std::string Socket::Describe() const {
@@ -181,6 +180,8 @@ void Socket::Close() {
   lookahead_.Reset();
   nng_close(socket_);  // waits for pipe callbacks in progress
   if (!ipc_path_.empty()) ::unlink(ipc_path_.c_str());
+  if (watch_->event_fd >= 0) ::close(watch_->event_fd);
+  watch_->event_fd = -1;
 }
 
 absl::Status Socket::CheckOpen(std::string_view what) const {

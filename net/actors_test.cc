@@ -1,0 +1,192 @@
+// End-to-end lifecycle tests of spawned processes that need more than a
+// golden program can check: a parent killed by SIGKILL, the cleanup when a
+// parent exits with children still running, and descriptors over many
+// spawns. They run the real etai.
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+extern char** environ;
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Etai() {
+  const char* srcdir = std::getenv("TEST_SRCDIR");
+  const char* workspace = std::getenv("TEST_WORKSPACE");
+  if (srcdir && workspace) return std::string(srcdir) + "/" + workspace + "/tools/etai";
+  return "tools/etai";
+}
+
+std::string ReadFile(const fs::path& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+void WriteFile(const fs::path& path, const std::string& text) {
+  std::ofstream(path) << text;
+}
+
+// Waits up to `limit` for `done`; true if it became true.
+template <typename F>
+bool WaitFor(F done, std::chrono::milliseconds limit = std::chrono::seconds(10)) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
+// Processes whose command line mentions `text`.
+int ProcessesMentioning(const std::string& text) {
+  int count = 0;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::string cmdline = ReadFile(entry.path() / "cmdline");
+    if (cmdline.find(text) != std::string::npos) {
+      std::string stat = ReadFile(entry.path() / "stat");
+      if (stat.find(") Z") == std::string::npos) ++count;  // zombies aside
+    }
+  }
+  return count;
+}
+
+int EndpointFiles(pid_t pid) {
+  int count = 0;
+  std::string prefix = "eta-" + std::to_string(pid) + "-";
+  for (const auto& entry : fs::directory_iterator("/tmp")) {
+    if (entry.path().filename().string().rfind(prefix, 0) == 0) ++count;
+  }
+  return count;
+}
+
+class ActorsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char templ[] = "/tmp/eta-actors-test-XXXXXX";
+    dir_ = mkdtemp(templ);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  // Start runs etai on `file` in dir_, stdout to dir_/out.txt.
+  pid_t Start(const std::string& file) {
+    std::string etai = Etai();
+    std::string out = (dir_ / "out.txt").string();
+    std::string path = (dir_ / file).string();
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    std::vector<char*> argv = {etai.data(), path.data(), nullptr};
+    pid_t pid;
+    EXPECT_EQ(posix_spawn(&pid, etai.c_str(), &actions, nullptr, argv.data(), environ), 0);
+    posix_spawn_file_actions_destroy(&actions);
+    return pid;
+  }
+
+  std::string Output() { return ReadFile(dir_ / "out.txt"); }
+
+  fs::path dir_;
+};
+
+TEST_F(ActorsTest, ChildNoticesAParentKilledBySigkill) {
+  WriteFile(dir_ / "child.eta", R"(
+    (define mb (current-mailbox))
+    (send! mb 'ready)
+    (define m (recv! mb 'wait))
+    (define port (open-output-file ")" + (dir_ / "noticed.txt").string() + R"("))
+    (write m port)
+    (close-port port)
+  )");
+  WriteFile(dir_ / "parent.eta", R"(
+    (define c (spawn "child.eta"))
+    (println (recv! c 'wait))
+    (recv! (nng-socket 'pull) 'wait)  ; waits for ever
+  )");
+  pid_t parent = Start("parent.eta");
+  ASSERT_TRUE(WaitFor([&] { return Output() == "ready\n"; })) << Output();
+  ASSERT_EQ(EndpointFiles(parent), 1);
+  kill(parent, SIGKILL);
+  int status;
+  waitpid(parent, &status, 0);
+  // The child's recv! returned #f: it wrote it down and ended.
+  ASSERT_TRUE(WaitFor([&] { return ReadFile(dir_ / "noticed.txt") == "#f"; }));
+  EXPECT_TRUE(WaitFor([&] { return ProcessesMentioning(dir_.string() + "/child.eta") == 0; }));
+  // ... and removed the endpoint file its dead parent left.
+  EXPECT_TRUE(WaitFor([&] { return EndpointFiles(parent) == 0; }));
+}
+
+TEST_F(ActorsTest, ParentExitTerminatesAndReapsItsChildren) {
+  WriteFile(dir_ / "stubborn.eta", R"(
+    (send! (current-mailbox) 'up)
+    (let loop () (recv! (nng-socket 'pull) 'wait) (loop))  ; never ends by itself
+  )");
+  WriteFile(dir_ / "parent.eta", R"(
+    (define cs (list (spawn "stubborn.eta") (spawn "stubborn.eta") (spawn "stubborn.eta")))
+    (for-each (lambda (c) (recv! c 'wait)) cs)
+    (println 'exiting)
+  )");
+  pid_t parent = Start("parent.eta");
+  int status;
+  ASSERT_EQ(waitpid(parent, &status, 0), parent);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_EQ(Output(), "exiting\n");
+  EXPECT_EQ(ProcessesMentioning(dir_.string() + "/stubborn.eta"), 0);
+  EXPECT_EQ(EndpointFiles(parent), 0);
+}
+
+TEST_F(ActorsTest, ManySpawnsLeakNoDescriptors) {
+  WriteFile(dir_ / "quick.eta", "(send! (current-mailbox) 'hi)\n");
+  WriteFile(dir_ / "parent.eta", R"(
+    (define (cycle n)
+      (when (> n 0)
+        (let ((c (spawn "quick.eta")))
+          (recv! c 'wait)
+          (spawn-wait c)
+          (nng-close c)
+          (cycle (- n 1)))))
+    (cycle 2)
+    (println 'warm)
+    (%sleep-ms 300)
+    (cycle 20)
+    (println 'done)
+    (%sleep-ms 2000)
+  )");
+  pid_t parent = Start("parent.eta");
+  auto fds = [&] {
+    int n = 0;
+    for (auto& e : fs::directory_iterator("/proc/" + std::to_string(parent) + "/fd")) {
+      (void)e;
+      ++n;
+    }
+    return n;
+  };
+  ASSERT_TRUE(WaitFor([&] { return Output() == "warm\n"; }));
+  int warm = fds();
+  ASSERT_TRUE(WaitFor([&] { return Output() == "warm\ndone\n"; }));
+  int done = fds();
+  // The pull socket made while waiting adds a few; 20 spawns add none.
+  EXPECT_LE(done, warm + 4);
+  EXPECT_EQ(EndpointFiles(parent), 0);
+  kill(parent, SIGTERM);
+  int status;
+  waitpid(parent, &status, 0);
+}
+
+}  // namespace
