@@ -118,18 +118,28 @@ Value Spawn(VM& vm, Arguments args) {
                                                   " (looked for ",
                                                   absl::StrJoin(tried, ", "), ")"));
   }
-  std::string url =
-      args.count > 1 ? vm::EncodeUtf8(vm::As<vm::String>(args[1])->chars)
-                     : absl::StrCat("ipc:///tmp/eta-", ::getpid(), "-",
-                                    state.next_endpoint++, ".sock");
   absl::StatusOr<Socket*> opened = Socket::Open(vm.heap(), "pair");
   if (!opened.ok()) return vm.RaiseError("nng-error", std::string(opened.status().message()));
   Socket* s = *opened;
   vm::Rooted keep(vm.heap(), Value::FromObject(s));
-  if (absl::Status status = s->ListenPrivate(url); !status.ok()) {
+  absl::Status status;
+  if (args.count > 1) {
+    status = s->ListenPrivate(vm::EncodeUtf8(vm::As<vm::String>(args[1])->chars));
+  } else {
+    // ipc:///tmp/eta-PID-N.sock, skipping an N in use (another process of
+    // that pid in a different pid namespace sharing /tmp).
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      status = s->ListenPrivate(absl::StrCat("ipc:///tmp/eta-", ::getpid(), "-",
+                                             state.next_endpoint++, ".sock"));
+      if (status.ok() || status.message().find(nng_strerror(NNG_EADDRINUSE)) ==
+                             absl::string_view::npos) {
+        break;
+      }
+    }
+  }
+  if (!status.ok()) {
     s->Close();
-    return vm.RaiseError("nng-error",
-                         absl::StrCat("spawn: ", status.message()));
+    return vm.RaiseError("nng-error", absl::StrCat("spawn: ", status.message()));
   }
   std::vector<std::string> argv_strings = {"/proc/self/exe", "--mailbox",
                                            DialableUrl(s->listen_url())};

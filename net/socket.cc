@@ -17,6 +17,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <thread>
 #include <cstring>
 #include <utility>
 
@@ -178,6 +180,10 @@ void Socket::Close() {
   if (closed_) return;
   closed_ = true;
   lookahead_.Reset();
+  // nng drops messages still queued when a socket closes (it has no
+  // linger): give what was sent just now time to leave.
+  auto since_send = std::chrono::steady_clock::now() - last_send_;
+  if (since_send < kLinger) std::this_thread::sleep_for(kLinger - since_send);
   nng_close(socket_);  // waits for pipe callbacks in progress
   if (!ipc_path_.empty()) ::unlink(ipc_path_.c_str());
   if (watch_->event_fd >= 0) ::close(watch_->event_fd);
@@ -243,6 +249,7 @@ absl::StatusOr<bool> Socket::Send(std::string_view bytes, int32_t timeout_ms) {
     return NngError("send!", rv);
   }
   if (!bytes.empty()) std::memcpy(nng_msg_body(msg), bytes.data(), bytes.size());
+  last_send_ = std::chrono::steady_clock::now();
   if (timeout_ms == 0) {
     int rv = nng_sendmsg(socket_, msg, NNG_FLAG_NONBLOCK);
     if (rv == 0) return true;

@@ -8,6 +8,7 @@
 #include <nng/nng.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -33,6 +34,9 @@ inline constexpr const char* kProtocols[] = {
 inline constexpr int32_t kForever = -1;
 inline constexpr int32_t kDefaultRecvTimeoutMs = 1000;
 inline constexpr int kDefaultBufferMessages = 1024;
+// kLinger is how long closing a socket waits after its last send, so that
+// queued messages reach the peer (nng itself drops them on close).
+inline constexpr std::chrono::milliseconds kLinger{100};
 
 // NngError makes the status of a failed nng call: "WHAT: nng's text".
 absl::Status NngError(std::string_view what, int rv);
@@ -214,6 +218,7 @@ class Socket : public vm::ForeignObject {
   bool monitored_ = false;
   bool reported_ = false;
   std::string ipc_path_;  // an ipc endpoint file this socket listens on
+  std::chrono::steady_clock::time_point last_send_;
 };
 
 // AsSocket returns the socket `v` holds, or nullptr.
