@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -18,6 +19,7 @@
 #include "compiler/status_macros.h"
 #include "vm/object.h"
 #include "vm/utf8.h"
+#include "wire/wire.h"
 
 extern char** environ;
 
@@ -202,7 +204,150 @@ Value Demonitor(VM& vm, Arguments args) {
   return Value::True();
 }
 
+// ThreadMain runs in a new thread: a fresh VM whose mailbox dials `url`,
+// loads `file` and calls its procedure `proc` with the decoded `args`.
+// Whatever happens ends up in `peer` before the VM (and so the mailbox)
+// goes away.
+void ThreadMain(std::shared_ptr<ThreadPeer> peer, ThreadHost* host, std::string url,
+                std::string file, std::string proc, std::string args) {
+  bool recorded = false;
+  auto record = [&](bool failed, std::string error) {
+    std::lock_guard<std::mutex> lock(peer->mutex);
+    peer->done = true;
+    peer->failed = failed;
+    peer->error = std::move(error);
+    recorded = true;
+    peer->changed.notify_all();
+  };
+  absl::Status status = host->WithNewVM([&](VM& vm) -> absl::Status {
+    ETA_RETURN_IF_ERROR(AttachMailbox(vm, url));
+    {
+      std::lock_guard<std::mutex> lock(peer->mutex);
+      peer->attached = true;
+      peer->changed.notify_all();
+    }
+    absl::StatusOr<std::string> module = host->LoadFile(vm, file);
+    if (!module.ok() && vm.uncaught_error().IsUndefined()) return module.status();
+    if (module.ok()) {
+      vm::Global* global = vm.FindGlobal(*module, proc);
+      if (global == nullptr || !vm::IsProcedure(global->value)) {
+        return absl::NotFoundError(absl::StrCat("spawn-thread-with: ", file,
+                                                " defines no procedure ", proc));
+      }
+      absl::StatusOr<Value> list = wire::Decode(args, vm.heap(), vm.symbols());
+      if (!list.ok()) return list.status();
+      vm::Rooted rooted(vm.heap(), *list);
+      std::vector<Value> arguments;
+      for (Value p = rooted.get(); vm::IsPair(p); p = vm::Cdr(p)) {
+        arguments.push_back(vm::Car(p));
+      }
+      absl::StatusOr<Value> result = vm.Call(global->value, arguments);
+      if (result.ok() || vm.exit_requested()) {
+        vm.FlushOutput();
+        record(vm.exit_requested() && vm.exit_status() != 0,
+               absl::StrCat("exit ", vm.exit_status()));
+        return absl::OkStatus();
+      }
+    }
+    // An uncaught error: printed with its trace, as etai does.
+    vm.FlushOutput();
+    std::string report = vm.DescribeUncaught();
+    std::fputs(report.c_str(), stderr);
+    std::string first = report.substr(0, report.find('\n'));
+    if (first.rfind("error: ", 0) == 0) first.erase(0, 7);
+    record(true, first);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) {
+    std::fprintf(stderr, "error: %s\n", std::string(status.message()).c_str());
+    if (!recorded) record(true, std::string(status.message()));
+  }
+}
+
+// (spawn-thread-with path 'proc arg ...).
+Value SpawnThreadWith(VM& vm, Arguments args) {
+  if (!vm::IsString(args[0])) {
+    return vm.RaiseTypeError("spawn-thread-with", 1, "a string", args[0]);
+  }
+  if (!vm::IsSymbol(args[1])) {
+    return vm.RaiseTypeError("spawn-thread-with", 2, "a symbol", args[1]);
+  }
+  NetState& state = GetNetState(vm);
+  if (state.thread_host == nullptr) {
+    return vm.RaiseError("nng-error", "spawn-thread-with: this program cannot start threads");
+  }
+  // The arguments cross as one wire message (a list).
+  Value list = vm.MakeList(absl::MakeConstSpan(args.values + 2, args.count - 2));
+  if (list.IsRaise()) return list;
+  std::string bytes;
+  if (absl::Status s = wire::Encode(list, &bytes); !s.ok()) {
+    return vm.RaiseError("type-error", absl::StrCat("spawn-thread-with: argument: ",
+                                                    s.message()));
+  }
+  std::string path = vm::EncodeUtf8(vm::As<vm::String>(args[0])->chars);
+  std::vector<std::string> tried;
+  std::string file = ResolveSpawnPath(vm, state, path, &tried);
+  if (file.empty()) {
+    return vm.RaiseError("os-error", absl::StrCat("spawn-thread-with: cannot find ", path,
+                                                  " (looked for ",
+                                                  absl::StrJoin(tried, ", "), ")"));
+  }
+  absl::StatusOr<Socket*> opened = Socket::Open(vm.heap(), "pair");
+  if (!opened.ok()) return vm.RaiseError("nng-error", std::string(opened.status().message()));
+  Socket* s = *opened;
+  vm::Rooted keep(vm.heap(), Value::FromObject(s));
+  std::string url = absl::StrCat("inproc://eta-thread-", reinterpret_cast<uintptr_t>(&vm),
+                                 "-", state.next_endpoint++);
+  if (absl::Status status = s->Listen(url); !status.ok()) {
+    return vm.RaiseError("nng-error", absl::StrCat("spawn-thread-with: ", status.message()));
+  }
+  auto peer = std::make_shared<ThreadPeer>();
+  peer->parent_socket = s->id();
+  s->thread() = peer;
+  s->set_role(Role::kThread);
+  state.threads.push_back(peer);
+  std::string proc = vm::As<vm::Symbol>(args[1])->name;
+  vm.FlushOutput();
+  peer->thread = std::thread(ThreadMain, peer, state.thread_host, url, file, proc,
+                             std::move(bytes));
+  // Returns once the thread's mailbox is connected, so that closing the
+  // socket right away is seen by the thread.
+  std::unique_lock<std::mutex> lock(peer->mutex);
+  peer->changed.wait(lock, [&] { return peer->attached || peer->done; });
+  return keep.get();
+}
+
+Socket* ThreadSocketArgument(VM& vm, const char* who, Arguments args) {
+  Socket* s = AsSocket(args[0]);
+  if (s == nullptr || s->thread() == nullptr) {
+    vm.RaiseTypeError(who, 1, "a socket returned by spawn-thread", args[0]);
+    return nullptr;
+  }
+  return s;
+}
+
+// (thread-join s): 0 when the thread ended normally, 1 after an uncaught
+// error.
+Value ThreadJoin(VM& vm, Arguments args) {
+  Socket* s = ThreadSocketArgument(vm, "thread-join", args);
+  if (s == nullptr) return Value::RaiseMarker();
+  ThreadPeer& peer = *s->thread();
+  if (peer.thread.joinable()) peer.thread.join();
+  std::lock_guard<std::mutex> lock(peer.mutex);
+  return Value::Fixnum(peer.failed ? 1 : 0);
+}
+
+Value ThreadAliveP(VM& vm, Arguments args) {
+  Socket* s = ThreadSocketArgument(vm, "thread-alive?", args);
+  if (s == nullptr) return Value::RaiseMarker();
+  std::lock_guard<std::mutex> lock(s->thread()->mutex);
+  return Value::Bool(!s->thread()->done);
+}
+
 const vm::PrimitiveSpec kActorPrimitives[] = {
+    {"spawn-thread-with", 2, -1, SpawnThreadWith},
+    {"thread-join", 1, 1, ThreadJoin},
+    {"thread-alive?", 1, 1, ThreadAliveP},
     {"spawn", 1, 2, Spawn},
     {"current-mailbox", 0, 0, CurrentMailbox},
     {"spawn-wait", 1, 1, SpawnWait},
@@ -246,6 +391,11 @@ Value Reason(VM& vm, Socket* s) {
 }  // namespace
 
 NetState::~NetState() {
+  // Threads: their mailboxes see the parent go, then they are joined.
+  for (auto& peer : threads) nng_close(peer->parent_socket);
+  for (auto& peer : threads) {
+    if (peer->thread.joinable()) peer->thread.join();
+  }
   // A parent that died without closing (SIGKILL) left its endpoint file.
   if (parent_pid != 0 && ::getppid() != parent_pid &&
       mailbox_url.compare(0, 6, "ipc://") == 0) {
@@ -270,6 +420,8 @@ NetState& GetNetState(VM& vm) {
   }
   return *state;
 }
+
+void SetThreadHost(VM& vm, ThreadHost* host) { GetNetState(vm).thread_host = host; }
 
 void SetSearchPath(VM& vm, std::vector<std::string> path) {
   GetNetState(vm).search_path = std::move(path);

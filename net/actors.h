@@ -5,16 +5,32 @@
 #define ETA_NET_ACTORS_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "net/socket.h"
 #include "vm/vm.h"
 
 namespace eta::net {
+
+// ThreadHost makes the VMs of spawn-thread-with; the tools supply it (net/
+// never links the compiler).
+class ThreadHost {
+ public:
+  virtual ~ThreadHost() = default;
+  // WithNewVM makes a fresh VM ready to run programs (builtins, prelude,
+  // eval, module loading), calls `body` with it on the calling thread, and
+  // destroys it.
+  virtual absl::Status WithNewVM(const std::function<absl::Status(vm::VM&)>& body) = 0;
+  // LoadFile loads the module file `path` (and its imports) into `vm` and
+  // runs their bodies; returns the file's module name.
+  virtual absl::StatusOr<std::string> LoadFile(vm::VM& vm, const std::string& path) = 0;
+};
 
 // NetState is what the socket layer keeps per VM: the mailbox, the
 // children it spawned (terminated and reaped when the VM ends), the module
@@ -28,6 +44,8 @@ class NetState : public vm::VMExtension {
   std::vector<std::shared_ptr<ChildProcess>> children;
   std::vector<std::string> search_path;
   uint64_t next_endpoint = 0;
+  std::vector<std::shared_ptr<ThreadPeer>> threads;  // joined at the end
+  ThreadHost* thread_host = nullptr;
   int parent_pid = 0;  // a spawned program's parent, when it attached
   std::string mailbox_url;
 };
@@ -38,6 +56,9 @@ NetState& GetNetState(vm::VM& vm);
 // SetSearchPath records the module search path for spawn (path resolution
 // and the children's --path).
 void SetSearchPath(vm::VM& vm, std::vector<std::string> path);
+
+// SetThreadHost installs the maker of thread VMs.
+void SetThreadHost(vm::VM& vm, ThreadHost* host);
 
 // AttachMailbox connects the program's mailbox (etai --mailbox URL): a pair
 // socket dialled to the parent, returned by (current-mailbox).
@@ -50,7 +71,7 @@ absl::Status AttachMailbox(vm::VM& vm, const std::string& url);
 vm::Value PeerGone(vm::VM& vm, Socket* s);
 
 // ActorPrimitives: spawn current-mailbox spawn-wait spawn-kill monitor
-// demonitor.
+// demonitor spawn-thread-with thread-join thread-alive?.
 absl::Span<const vm::PrimitiveSpec> ActorPrimitives();
 
 }  // namespace eta::net

@@ -8,6 +8,7 @@
 #include <nng/nng.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -15,6 +16,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -97,9 +99,13 @@ struct ChildProcess {
 // ThreadPeer is the VM thread started by spawn-thread[-with].
 struct ThreadPeer {
   std::mutex mutex;
+  std::condition_variable changed;  // attached or done
+  bool attached = false;  // its mailbox is connected
   bool done = false;
   bool failed = false;
   std::string error;  // the uncaught error's message when failed
+  std::thread thread;  // joined by thread-join or when the parent VM ends
+  nng_socket parent_socket;  // closed when the parent VM ends
 };
 
 // Role says what is at the other end of an actor socket.
@@ -121,6 +127,7 @@ class Socket : public vm::ForeignObject {
   std::string Describe() const override;
 
   const std::string& protocol() const { return protocol_; }
+  nng_socket id() const { return socket_; }
   bool closed() const { return closed_; }
   bool is_sub() const { return protocol_ == "sub"; }
 

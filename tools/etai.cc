@@ -67,27 +67,19 @@ int main(int argc, char** argv) {
   eta::vm::VMOptions options;
   options.arguments = arguments;
   options.program_name = file;
+  // Outlives the VM, whose end waits for the threads that use it.
+  eta::tools::ThreadHost thread_host(eta::tools::ModuleSearchPath(path_flags));
   eta::vm::VM vm(options);
   eta::tools::AddRuntimePrimitives(vm);
   eta::tools::ProgramEvaluator evaluator("%eval");
   vm.set_evaluator(&evaluator);
-  const std::string* prelude = eta::tools::EmbeddedModuleBytes("%prelude");
-  eta::module::ModuleFile prelude_file;
-  if (!prelude || !prelude_file.ParseFromString(*prelude)) {
-    std::fprintf(stderr, "error: the embedded prelude is missing\n");
+  if (absl::Status s = eta::tools::LoadPrelude(vm); !s.ok()) {
+    std::fprintf(stderr, "error: %s\n", std::string(s.message()).c_str());
     return 1;
-  }
-  for (const auto& m : prelude_file.modules()) {
-    absl::Status s = vm.LoadModuleMessage(m);
-    if (s.ok()) s = vm.RunModule(m.name(), false);
-    if (!s.ok()) {
-      std::fprintf(stderr, "error: prelude: %s\n%s", std::string(s.message()).c_str(),
-                   vm.DescribeUncaught().c_str());
-      return 1;
-    }
   }
 
   eta::net::SetSearchPath(vm, eta::tools::ModuleSearchPath(path_flags));
+  eta::net::SetThreadHost(vm, &thread_host);
   if (!mailbox.empty()) {
     if (absl::Status s = eta::net::AttachMailbox(vm, mailbox); !s.ok()) {
       std::fprintf(stderr, "error: --mailbox %s: %s\n", mailbox.c_str(),

@@ -2,7 +2,7 @@
 // and the standard library against).
 #include <cstdio>
 
-#include "tools/runtime.h"
+#include "tools/runtime_primitives.h"
 #include "vm/vm.h"
 
 int main() {

@@ -15,20 +15,9 @@ namespace eta::tools::testing {
 std::unique_ptr<vm::VM> NewVM(vm::VMOptions options) {
   auto vm = std::make_unique<vm::VM>(std::move(options));
   AddRuntimePrimitives(*vm);
-  const std::string* bytes = EmbeddedModuleBytes("%prelude");
-  eta::module::ModuleFile prelude;
-  if (!bytes || !prelude.ParseFromString(*bytes)) {
-    std::fprintf(stderr, "test_support: the embedded prelude is missing\n");
+  if (absl::Status s = LoadPrelude(*vm); !s.ok()) {
+    std::fprintf(stderr, "test_support: %s\n", std::string(s.message()).c_str());
     std::abort();
-  }
-  for (const auto& m : prelude.modules()) {
-    absl::Status s = vm->LoadModuleMessage(m);
-    if (s.ok()) s = vm->RunModule(m.name(), false);
-    if (!s.ok()) {
-      std::fprintf(stderr, "test_support: prelude: %s\n%s\n",
-                   std::string(s.message()).c_str(), vm->DescribeUncaught().c_str());
-      std::abort();
-    }
   }
   return vm;
 }
