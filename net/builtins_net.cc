@@ -156,7 +156,8 @@ Value ReceiveValue(VM& vm, Socket* s, int32_t timeout_ms) {
         message = s->Receive(0, &peer_gone);
         if (!message.ok()) return RaiseStatus(vm, message.status());
         if (message->empty()) return PeerGone(vm, s);
-      } else if (timeout_ms == 0 || (timeout_ms > 0 && Remaining(timeout_ms, deadline) == 0)) {
+      } else if (timeout_ms == 0 || (timeout_ms > 0 && Remaining(timeout_ms, deadline) == 0) ||
+                 s->protocol() == "surveyor") {  // the survey's deadline passed
         return Value::False();
       } else {
         continue;
@@ -241,7 +242,11 @@ Value Send(VM& vm, Arguments args) {
                                args[i]);
     }
   }
-  options.max_bytes = s->recv_max_bytes() == 0 ? SIZE_MAX : s->recv_max_bytes();
+  // What a socket may send: the default message limit, or more when its
+  // own receive limit was raised (recv-max-size limits receiving only).
+  options.max_bytes = s->recv_max_bytes() == 0
+                          ? SIZE_MAX
+                          : std::max(wire::kDefaultMaxBytes, s->recv_max_bytes());
   std::string bytes;
   if (absl::Status status = wire::Encode(args[1], &bytes, options); !status.ok()) {
     return RaiseNng(vm, absl::StrCat("send!: cannot send ", status.message()));

@@ -82,7 +82,7 @@ void OnPipeEvent(nng_pipe pipe, nng_pipe_ev event, void* arg) {
       uint64_t one = 1;
       ssize_t ignored = ::write(watch->event_fd, &one, sizeof one);
       (void)ignored;
-      nng_aio_cancel(watch->aio);
+      if (watch->watching.load()) nng_aio_cancel(watch->aio);
     }
   }
 }
@@ -250,6 +250,9 @@ absl::StatusOr<bool> Socket::Send(std::string_view bytes, int32_t timeout_ms) {
   }
   if (!bytes.empty()) std::memcpy(nng_msg_body(msg), bytes.data(), bytes.size());
   last_send_ = std::chrono::steady_clock::now();
+  if (protocol_ == "surveyor") {
+    survey_deadline_ = last_send_ + std::chrono::milliseconds(survey_time_ms_);
+  }
   if (timeout_ms == 0) {
     int rv = nng_sendmsg(socket_, msg, NNG_FLAG_NONBLOCK);
     if (rv == 0) return true;
@@ -273,6 +276,19 @@ absl::StatusOr<Message> Socket::Receive(int32_t timeout_ms, bool* peer_gone) {
   ETA_RETURN_IF_ERROR(CheckOpen("recv!"));
   if (peer_gone != nullptr) *peer_gone = false;
   if (!lookahead_.empty()) return std::move(lookahead_);
+  if (protocol_ == "surveyor") {
+    // Past the survey's deadline there is nothing more to wait for.
+    if (!survey_deadline_) timeout_ms = 0;
+    else {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          *survey_deadline_ - std::chrono::steady_clock::now()).count();
+      if (left <= 0) {
+        timeout_ms = 0;
+      } else if (timeout_ms < 0 || timeout_ms > left) {
+        timeout_ms = static_cast<int32_t>(left);
+      }
+    }
+  }
   bool watching = WatchesPeer();
   int rv;
   nng_msg* msg = nullptr;
@@ -286,6 +302,7 @@ absl::StatusOr<Message> Socket::Receive(int32_t timeout_ms, bool* peer_gone) {
     nng_aio_wait(aio_);
     rv = nng_aio_result(aio_);
     if (rv == 0) msg = nng_aio_get_msg(aio_);
+    if (rv == NNG_ECANCELED && !watching) rv = NNG_ETIMEDOUT;
     // Woken because the peer went: deliver what it sent before it went.
     if (rv == NNG_ECANCELED && watching) {
       rv = nng_recvmsg(socket_, &msg, NNG_FLAG_NONBLOCK);
@@ -358,6 +375,7 @@ absl::Status Socket::SetMsOption(const char* nng_name, int32_t ms) {
   if (int rv = nng_socket_set_ms(socket_, nng_name, Duration(ms)); rv != 0) {
     return NngError(absl::StrCat("nng-set-option ", nng_name), rv);
   }
+  if (std::string_view(nng_name) == NNG_OPT_SURVEYOR_SURVEYTIME) survey_time_ms_ = ms;
   return absl::OkStatus();
 }
 

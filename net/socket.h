@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -80,6 +81,7 @@ class Message {
 struct PeerWatch {
   std::atomic<int> pipes{0};
   std::atomic<bool> lost{false};  // had a connection, has none now
+  std::atomic<bool> watching{false};  // the socket's receives end when lost
   int event_fd = -1;              // readable once lost (for nng-poll)
   nng_aio* aio = nullptr;         // the socket's receive, woken when lost
 };
@@ -151,11 +153,17 @@ class Socket : public vm::ForeignObject {
 
   // Actor state (SPEC [A]): the role, the peer, monitoring.
   Role role() const { return role_; }
-  void set_role(Role role) { role_ = role; }
+  void set_role(Role role) {
+    role_ = role;
+    watch_->watching.store(WatchesPeer());
+  }
   std::shared_ptr<ChildProcess>& child() { return child_; }
   std::shared_ptr<ThreadPeer>& thread() { return thread_; }
   bool monitored() const { return monitored_; }
-  void set_monitored(bool on) { monitored_ = on; }
+  void set_monitored(bool on) {
+    monitored_ = on;
+    watch_->watching.store(WatchesPeer());
+  }
   // WatchesPeer: a lost peer ends receives (actor roles and monitors).
   bool WatchesPeer() const { return role_ != Role::kPlain || monitored_; }
   bool peer_lost() const { return watch_->lost.load(); }
@@ -226,6 +234,10 @@ class Socket : public vm::ForeignObject {
   bool reported_ = false;
   std::string ipc_path_;  // an ipc endpoint file this socket listens on
   std::chrono::steady_clock::time_point last_send_;
+  // A surveyor's current survey ends at survey_deadline_ (nng's own timer
+  // does not end a receive that waits longer).
+  int32_t survey_time_ms_ = 1000;
+  std::optional<std::chrono::steady_clock::time_point> survey_deadline_;
 };
 
 // AsSocket returns the socket `v` holds, or nullptr.
