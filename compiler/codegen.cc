@@ -109,6 +109,7 @@ class FunctionEmitter {
     out_->set_max_stack(static_cast<uint32_t>(max_depth_));
     for (Var* v : lambda_->free) {
       auto* c = out_->add_captures();
+      c->set_name(v->name.substr(0, v->name.find('\x01')));  // without hygiene marks
       if (v->owner == lambda_->parent) {
         c->set_from_local(true);
         c->set_index(v->slot);

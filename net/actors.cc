@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <functional>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -17,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "compiler/status_macros.h"
+#include "net/thread_copy.h"
 #include "vm/object.h"
 #include "vm/utf8.h"
 #include "wire/wire.h"
@@ -204,12 +206,15 @@ Value Demonitor(VM& vm, Arguments args) {
   return Value::True();
 }
 
+// ThreadJob prepares, in the new thread's VM, what to call: a list
+// (procedure argument ...).
+using ThreadJob = std::function<absl::StatusOr<Value>(VM& vm, ThreadHost& host)>;
+
 // ThreadMain runs in a new thread: a fresh VM whose mailbox dials `url`,
-// loads `file` and calls its procedure `proc` with the decoded `args`.
-// Whatever happens ends up in `peer` before the VM (and so the mailbox)
-// goes away.
+// then the job's call. Whatever happens ends up in `peer` before the VM
+// (and so the mailbox) goes away.
 void ThreadMain(std::shared_ptr<ThreadPeer> peer, ThreadHost* host, std::string url,
-                std::string file, std::string proc, std::string args) {
+                ThreadJob job) {
   bool recorded = false;
   auto record = [&](bool failed, std::string error) {
     std::lock_guard<std::mutex> lock(peer->mutex);
@@ -226,22 +231,15 @@ void ThreadMain(std::shared_ptr<ThreadPeer> peer, ThreadHost* host, std::string 
       peer->attached = true;
       peer->changed.notify_all();
     }
-    absl::StatusOr<std::string> module = host->LoadFile(vm, file);
-    if (!module.ok() && vm.uncaught_error().IsUndefined()) return module.status();
-    if (module.ok()) {
-      vm::Global* global = vm.FindGlobal(*module, proc);
-      if (global == nullptr || !vm::IsProcedure(global->value)) {
-        return absl::NotFoundError(absl::StrCat("spawn-thread-with: ", file,
-                                                " defines no procedure ", proc));
-      }
-      absl::StatusOr<Value> list = wire::Decode(args, vm.heap(), vm.symbols());
-      if (!list.ok()) return list.status();
-      vm::Rooted rooted(vm.heap(), *list);
+    absl::StatusOr<Value> call = job(vm, *host);
+    if (!call.ok() && vm.uncaught_error().IsUndefined()) return call.status();
+    if (call.ok()) {
+      vm::Rooted rooted(vm.heap(), *call);
       std::vector<Value> arguments;
-      for (Value p = rooted.get(); vm::IsPair(p); p = vm::Cdr(p)) {
+      for (Value p = vm::Cdr(rooted.get()); vm::IsPair(p); p = vm::Cdr(p)) {
         arguments.push_back(vm::Car(p));
       }
-      absl::StatusOr<Value> result = vm.Call(global->value, arguments);
+      absl::StatusOr<Value> result = vm.Call(vm::Car(rooted.get()), arguments);
       if (result.ok() || vm.exit_requested()) {
         vm.FlushOutput();
         record(vm.exit_requested() && vm.exit_status() != 0,
@@ -264,6 +262,60 @@ void ThreadMain(std::shared_ptr<ThreadPeer> peer, ThreadHost* host, std::string 
   }
 }
 
+// StartThread starts a thread VM running `job`, connected to the returned
+// socket (the parent's end), once the thread's mailbox is connected.
+Value StartThread(VM& vm, const char* who, ThreadJob job) {
+  NetState& state = GetNetState(vm);
+  absl::StatusOr<Socket*> opened = Socket::Open(vm.heap(), "pair");
+  if (!opened.ok()) return vm.RaiseError("nng-error", std::string(opened.status().message()));
+  Socket* s = *opened;
+  vm::Rooted keep(vm.heap(), Value::FromObject(s));
+  std::string url = absl::StrCat("inproc://eta-thread-", reinterpret_cast<uintptr_t>(&vm),
+                                 "-", state.next_endpoint++);
+  if (absl::Status status = s->Listen(url); !status.ok()) {
+    return vm.RaiseError("nng-error", absl::StrCat(who, ": ", status.message()));
+  }
+  auto peer = std::make_shared<ThreadPeer>();
+  peer->parent_socket = s->id();
+  s->thread() = peer;
+  s->set_role(Role::kThread);
+  state.threads.push_back(peer);
+  vm.FlushOutput();
+  peer->thread = std::thread(ThreadMain, peer, state.thread_host, url, std::move(job));
+  // Returns once the thread's mailbox is connected, so that closing the
+  // socket right away is seen by the thread.
+  std::unique_lock<std::mutex> lock(peer->mutex);
+  peer->changed.wait(lock, [&] { return peer->attached || peer->done; });
+  return keep.get();
+}
+
+bool CanStartThreads(VM& vm, const char* who) {
+  if (GetNetState(vm).thread_host != nullptr) return true;
+  vm.RaiseError("nng-error", absl::StrCat(who, ": this program cannot start threads"));
+  return false;
+}
+
+// (spawn-thread thunk).
+Value SpawnThread(VM& vm, Arguments args) {
+  if (!vm::IsProcedure(args[0])) {
+    return vm.RaiseTypeError("spawn-thread", 1, "a procedure", args[0]);
+  }
+  if (!CanStartThreads(vm, "spawn-thread")) return Value::RaiseMarker();
+  absl::StatusOr<ThreadSnapshot> snapshot = SnapshotThunk(vm, args[0]);
+  if (!snapshot.ok()) {
+    return vm.RaiseError("type-error", absl::StrCat("spawn-thread: cannot copy ",
+                                                    snapshot.status().message()));
+  }
+  auto shared = std::make_shared<ThreadSnapshot>(std::move(*snapshot));
+  return StartThread(vm, "spawn-thread", [shared](VM& tvm, ThreadHost&) -> absl::StatusOr<Value> {
+    ETA_ASSIGN_OR_RETURN(Value thunk, RestoreThunk(tvm, *shared));
+    vm::Rooted rooted(tvm.heap(), thunk);
+    Value call = tvm.Cons(rooted.get(), Value::Nil());
+    if (call.IsRaise()) return absl::ResourceExhaustedError("out of memory");
+    return call;
+  });
+}
+
 // (spawn-thread-with path 'proc arg ...).
 Value SpawnThreadWith(VM& vm, Arguments args) {
   if (!vm::IsString(args[0])) {
@@ -272,10 +324,7 @@ Value SpawnThreadWith(VM& vm, Arguments args) {
   if (!vm::IsSymbol(args[1])) {
     return vm.RaiseTypeError("spawn-thread-with", 2, "a symbol", args[1]);
   }
-  NetState& state = GetNetState(vm);
-  if (state.thread_host == nullptr) {
-    return vm.RaiseError("nng-error", "spawn-thread-with: this program cannot start threads");
-  }
+  if (!CanStartThreads(vm, "spawn-thread-with")) return Value::RaiseMarker();
   // The arguments cross as one wire message (a list).
   Value list = vm.MakeList(absl::MakeConstSpan(args.values + 2, args.count - 2));
   if (list.IsRaise()) return list;
@@ -284,6 +333,7 @@ Value SpawnThreadWith(VM& vm, Arguments args) {
     return vm.RaiseError("type-error", absl::StrCat("spawn-thread-with: argument: ",
                                                     s.message()));
   }
+  NetState& state = GetNetState(vm);
   std::string path = vm::EncodeUtf8(vm::As<vm::String>(args[0])->chars);
   std::vector<std::string> tried;
   std::string file = ResolveSpawnPath(vm, state, path, &tried);
@@ -292,29 +342,21 @@ Value SpawnThreadWith(VM& vm, Arguments args) {
                                                   " (looked for ",
                                                   absl::StrJoin(tried, ", "), ")"));
   }
-  absl::StatusOr<Socket*> opened = Socket::Open(vm.heap(), "pair");
-  if (!opened.ok()) return vm.RaiseError("nng-error", std::string(opened.status().message()));
-  Socket* s = *opened;
-  vm::Rooted keep(vm.heap(), Value::FromObject(s));
-  std::string url = absl::StrCat("inproc://eta-thread-", reinterpret_cast<uintptr_t>(&vm),
-                                 "-", state.next_endpoint++);
-  if (absl::Status status = s->Listen(url); !status.ok()) {
-    return vm.RaiseError("nng-error", absl::StrCat("spawn-thread-with: ", status.message()));
-  }
-  auto peer = std::make_shared<ThreadPeer>();
-  peer->parent_socket = s->id();
-  s->thread() = peer;
-  s->set_role(Role::kThread);
-  state.threads.push_back(peer);
   std::string proc = vm::As<vm::Symbol>(args[1])->name;
-  vm.FlushOutput();
-  peer->thread = std::thread(ThreadMain, peer, state.thread_host, url, file, proc,
-                             std::move(bytes));
-  // Returns once the thread's mailbox is connected, so that closing the
-  // socket right away is seen by the thread.
-  std::unique_lock<std::mutex> lock(peer->mutex);
-  peer->changed.wait(lock, [&] { return peer->attached || peer->done; });
-  return keep.get();
+  return StartThread(vm, "spawn-thread-with",
+                     [file, proc, bytes](VM& tvm, ThreadHost& host) -> absl::StatusOr<Value> {
+    ETA_ASSIGN_OR_RETURN(std::string module, host.LoadFile(tvm, file));
+    vm::Global* global = tvm.FindGlobal(module, proc);
+    if (global == nullptr || !vm::IsProcedure(global->value)) {
+      return absl::NotFoundError(absl::StrCat("spawn-thread-with: ", file,
+                                              " defines no procedure ", proc));
+    }
+    ETA_ASSIGN_OR_RETURN(Value arguments, wire::Decode(bytes, tvm.heap(), tvm.symbols()));
+    vm::Rooted rooted(tvm.heap(), arguments);
+    Value call = tvm.Cons(global->value, rooted.get());
+    if (call.IsRaise()) return absl::ResourceExhaustedError("out of memory");
+    return call;
+  });
 }
 
 Socket* ThreadSocketArgument(VM& vm, const char* who, Arguments args) {
@@ -345,6 +387,7 @@ Value ThreadAliveP(VM& vm, Arguments args) {
 }
 
 const vm::PrimitiveSpec kActorPrimitives[] = {
+    {"spawn-thread", 1, 1, SpawnThread},
     {"spawn-thread-with", 2, -1, SpawnThreadWith},
     {"thread-join", 1, 1, ThreadJoin},
     {"thread-alive?", 1, 1, ThreadAliveP},

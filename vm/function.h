@@ -27,6 +27,7 @@ struct Global {
 struct Capture {
   bool from_local;
   uint32_t index;
+  std::string name;  // the variable's name ("" if unknown)
 };
 
 // SourcePoint maps the instruction at `pc` (and those after it, up to the
@@ -69,6 +70,10 @@ struct LoadedModule {
   std::vector<std::string> imports;   // module names, in load order
   std::string macros;                 // exported macro definitions (source)
   bool body_run = false;
+  // The module as loaded (a serialized eta.module.Module), kept so that
+  // spawn-thread can load it in another VM; empty for %builtins, %prelude
+  // and the shared namespaces of the REPL and eval.
+  std::string message;
 };
 
 }  // namespace eta::vm

@@ -302,6 +302,9 @@ absl::Status VM::LoadModuleMessage(const eta::module::Module& m,
   module->imports.assign(m.imports().begin(), m.imports().end());
   module->exports.assign(m.exports().begin(), m.exports().end());
   modules_by_name_[module->name] = module;
+  if (shared_namespace.empty() && m.name() != "%prelude") {
+    m.SerializeToString(&module->message);
+  }
   modules_.push_back(std::move(owned));
 
   for (int i = 0; i < m.globals_size(); ++i) {
@@ -377,7 +380,9 @@ absl::Status VM::LoadModuleMessage(const eta::module::Module& m,
     fn->frame_size = f.frame_size();
     fn->max_stack = f.max_stack();
     fn->code.assign(f.code().begin(), f.code().end());
-    for (const auto& c : f.captures()) fn->captures.push_back({c.from_local(), c.index()});
+    for (const auto& c : f.captures()) {
+      fn->captures.push_back({c.from_local(), c.index(), c.name()});
+    }
     for (const auto& p : f.source_map()) {
       fn->source_map.push_back({p.pc(), p.line(), p.column()});
     }

@@ -154,6 +154,8 @@ class VM {
   absl::Status RunModule(std::string_view name, bool call_main);
   // FindModule returns a loaded module, or nullptr.
   LoadedModule* FindModule(std::string_view name);
+  // modules lists the loaded modules in load order (imports first).
+  const std::vector<std::unique_ptr<LoadedModule>>& modules() const { return modules_; }
   // FindGlobal returns the cell of a module's definition, or nullptr.
   Global* FindGlobal(std::string_view module, std::string_view name);
   // BuiltinNames lists every name of the builtin module.
