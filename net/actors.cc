@@ -96,13 +96,33 @@ std::string DialableUrl(const std::string& url) {
   return url;
 }
 
-Socket* ChildSocketArgument(VM& vm, const char* who, Arguments args) {
+// PeerSocketArgument returns args[0] when it is a socket returned by
+// spawn (or, with `thread`, spawn-thread); else raises and returns nullptr.
+Socket* PeerSocketArgument(VM& vm, const char* who, Arguments args, bool thread) {
   Socket* s = AsSocket(args[0]);
-  if (s == nullptr || s->child() == nullptr) {
-    vm.RaiseTypeError(who, 1, "a socket returned by spawn", args[0]);
+  if (s == nullptr || (thread ? s->thread() == nullptr : s->child() == nullptr)) {
+    vm.RaiseTypeError(who, 1, thread ? "a socket returned by spawn-thread"
+                                     : "a socket returned by spawn", args[0]);
     return nullptr;
   }
   return s;
+}
+
+Socket* ChildSocketArgument(VM& vm, const char* who, Arguments args) {
+  return PeerSocketArgument(vm, who, args, false);
+}
+
+// FindModuleFile resolves the file argument of spawn and spawn-thread-with;
+// "" after raising an os-error that says where it looked.
+std::string FindModuleFile(VM& vm, const char* who, Value argument) {
+  std::string path = vm::EncodeUtf8(vm::As<vm::String>(argument)->chars);
+  std::vector<std::string> tried;
+  std::string file = ResolveSpawnPath(vm, GetNetState(vm), path, &tried);
+  if (file.empty()) {
+    vm.RaiseError("os-error", absl::StrCat(who, ": cannot find ", path, " (looked for ",
+                                           absl::StrJoin(tried, ", "), ")"));
+  }
+  return file;
 }
 
 // (spawn path [url]).
@@ -114,14 +134,8 @@ Value Spawn(VM& vm, Arguments args) {
   NetState& state = GetNetState(vm);
   // Children that already ended are reaped now, so none lingers as a zombie.
   for (auto& child : state.children) child->Reap(false);
-  std::string path = vm::EncodeUtf8(vm::As<vm::String>(args[0])->chars);
-  std::vector<std::string> tried;
-  std::string file = ResolveSpawnPath(vm, state, path, &tried);
-  if (file.empty()) {
-    return vm.RaiseError("os-error", absl::StrCat("spawn: cannot find ", path,
-                                                  " (looked for ",
-                                                  absl::StrJoin(tried, ", "), ")"));
-  }
+  std::string file = FindModuleFile(vm, "spawn", args[0]);
+  if (file.empty()) return Value::RaiseMarker();
   absl::StatusOr<Socket*> opened = Socket::Open(vm.heap(), "pair");
   if (!opened.ok()) return vm.RaiseError("nng-error", std::string(opened.status().message()));
   Socket* s = *opened;
@@ -333,15 +347,8 @@ Value SpawnThreadWith(VM& vm, Arguments args) {
     return vm.RaiseError("type-error", absl::StrCat("spawn-thread-with: argument: ",
                                                     s.message()));
   }
-  NetState& state = GetNetState(vm);
-  std::string path = vm::EncodeUtf8(vm::As<vm::String>(args[0])->chars);
-  std::vector<std::string> tried;
-  std::string file = ResolveSpawnPath(vm, state, path, &tried);
-  if (file.empty()) {
-    return vm.RaiseError("os-error", absl::StrCat("spawn-thread-with: cannot find ", path,
-                                                  " (looked for ",
-                                                  absl::StrJoin(tried, ", "), ")"));
-  }
+  std::string file = FindModuleFile(vm, "spawn-thread-with", args[0]);
+  if (file.empty()) return Value::RaiseMarker();
   std::string proc = vm::As<vm::Symbol>(args[1])->name;
   return StartThread(vm, "spawn-thread-with",
                      [file, proc, bytes](VM& tvm, ThreadHost& host) -> absl::StatusOr<Value> {
@@ -360,12 +367,7 @@ Value SpawnThreadWith(VM& vm, Arguments args) {
 }
 
 Socket* ThreadSocketArgument(VM& vm, const char* who, Arguments args) {
-  Socket* s = AsSocket(args[0]);
-  if (s == nullptr || s->thread() == nullptr) {
-    vm.RaiseTypeError(who, 1, "a socket returned by spawn-thread", args[0]);
-    return nullptr;
-  }
-  return s;
+  return PeerSocketArgument(vm, who, args, true);
 }
 
 // (thread-join s): 0 when the thread ended normally, 1 after an uncaught

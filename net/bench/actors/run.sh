@@ -33,15 +33,20 @@ here=net/bench/actors
 dir="$(mktemp -d /tmp/eta-actor-bench.XXXXXX)"
 trap 'rm -rf "$dir"' EXIT
 
-# value LABEL COMMAND...: runs COMMAND and prints the value of its LABEL line.
-value() {
-  local label=$1 out
-  shift
-  out="$("$@")"
-  awk -v label="$label" '$1 == label { print $2; found = 1 } END { exit !found }' <<<"$out" || {
-    echo "run.sh: no $label from: $*" >&2
+# measure COMMAND...: runs COMMAND, keeping its "LABEL VALUE" lines in $out.
+measure() {
+  out="$("$@")" || { echo "run.sh: failed: $*" >&2; exit 1; }
+}
+
+# add NAME LABEL: appends the value of LABEL in $out to the figures of NAME.
+add() {
+  local v
+  v=$(awk -v label="$2" '$1 == label { print $2 }' <<<"$out")
+  if [ -z "$v" ]; then
+    echo "run.sh: no $2 in: $out" >&2
     exit 1
-  }
+  fi
+  figures[$1]="${figures[$1]:-} $v"
 }
 
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
@@ -53,24 +58,37 @@ if ! closure_error="$("$etai" "$here/closure.eta" startup 1 2>&1 >/dev/null)"; t
 fi
 
 declare -A figures  # name -> space-separated per-run figures
-add() { figures[$1]="${figures[$1]:-} $2"; }
+out=
 
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for ((r = 1; r <= runs; r++)); do
-  add spawn "$(value process_median_us "$etai" "$here/startup.eta" process "$dir" "$starts")"
-  add fork "$(value fork_median_us "$baseline" fork "$dir" "$starts")"
-  add thread-with "$(value thread-with_median_us "$etai" "$here/startup.eta" thread-with "$starts")"
+  measure "$etai" "$here/startup.eta" process "$dir" "$starts"
+  add spawn process_median_us
+  add spawn-returned process_returned_median_us
+  measure "$baseline" fork "$dir" "$starts"
+  add fork fork_median_us
+  measure "$etai" "$here/startup.eta" thread-with "$starts"
+  add thread-with thread-with_median_us
+  add thread-with-returned thread-with_returned_median_us
   if [ "$closure" = yes ]; then
-    add thread-closure "$(value thread-closure_median_us "$etai" "$here/closure.eta" startup "$starts")"
+    measure "$etai" "$here/closure.eta" startup "$starts"
+    add thread-closure thread-closure_median_us
+    add thread-closure-returned thread-closure_returned_median_us
   fi
-  add thread "$(value thread_median_us "$baseline" thread "$starts")"
-  add rtt-thread-with "$(value thread-with_rtt_us "$etai" "$here/roundtrip.eta" thread-with "$trips")"
+  measure "$baseline" thread "$starts"
+  add thread thread_median_us
+  measure "$etai" "$here/roundtrip.eta" thread-with "$trips"
+  add rtt-thread-with thread-with_rtt_us
   if [ "$closure" = yes ]; then
-    add rtt-thread-closure "$(value thread-closure_rtt_us "$etai" "$here/closure.eta" roundtrip "$trips")"
+    measure "$etai" "$here/closure.eta" roundtrip "$trips"
+    add rtt-thread-closure thread-closure_rtt_us
   fi
-  add rtt-c-thread "$(value rtt-thread_rtt_us "$baseline" rtt-thread "$trips")"
-  add rtt-child "$(value process_rtt_us "$etai" "$here/roundtrip.eta" process "$dir" "$trips")"
-  add rtt-c-child "$(value rtt-child_rtt_us "$baseline" rtt-child "$dir" "$trips")"
+  measure "$baseline" rtt-thread "$trips"
+  add rtt-c-thread rtt-thread_rtt_us
+  measure "$etai" "$here/roundtrip.eta" process "$dir" "$trips"
+  add rtt-child process_rtt_us
+  measure "$baseline" rtt-child "$dir" "$trips"
+  add rtt-c-child rtt-child_rtt_us
 done
 echo "load average after:  $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
@@ -105,11 +123,13 @@ fi
 row "round trip parent<->child (ipc)" rtt-child rtt-c-child 1.5
 echo
 echo "Figures: median of $runs runs; start-up runs = median of $starts starts each,"
-echo "round-trip runs = mean of $trips round trips each. Per-run figures (us), best first:"
-for name in spawn fork thread-with thread-closure thread rtt-thread-with rtt-thread-closure \
-  rtt-c-thread rtt-child rtt-c-child; do
+echo "round-trip runs = mean of $trips round trips each. Per-run figures (us), best first"
+echo "(*-returned: median time until spawn / spawn-thread-with / spawn-thread returned):"
+for name in spawn spawn-returned fork thread-with thread-with-returned thread-closure \
+  thread-closure-returned thread rtt-thread-with rtt-thread-closure rtt-c-thread rtt-child \
+  rtt-c-child; do
   [ -n "${figures[$name]:-}" ] || continue
   # shellcheck disable=SC2086
-  printf '  %-20s %s\n' "$name" "$(printf '%s\n' ${figures[$name]} | sort -g |
+  printf '  %-24s %s\n' "$name" "$(printf '%s\n' ${figures[$name]} | sort -g |
     awk '{ printf "%s%.1f", (NR > 1 ? " " : ""), $1 }')"
 done
