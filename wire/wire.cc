@@ -393,6 +393,10 @@ class BinaryEncoder {
   bool EncodeOne(Item item) {
     Value v = item.value;
     uint32_t depth = item.depth;
+    // Brent's cycle finding along the spine: a circular list stops here at
+    // once instead of filling the size limit first.
+    const Object* tortoise = nullptr;
+    size_t power = 1, steps = 0;
     while (true) {
       if (depth > kMaxDepth) return false;
       if (!v.IsObject()) {
@@ -408,6 +412,12 @@ class BinaryEncoder {
           Value cdr = p->cdr;
           if (vm::IsPair(cdr) || cdr.IsNil()) {
             // Same list: the cdr stays at this depth.
+            if (cdr.IsObject() && cdr.AsObject() == tortoise) return false;  // circular
+            if (++steps == power) {
+              tortoise = cdr.IsObject() ? cdr.AsObject() : nullptr;
+              power *= 2;
+              steps = 0;
+            }
             if (!p->car.IsObject()) {
               if (depth + 1 > kMaxDepth || !WriteImmediate(p->car)) return false;
               v = cdr;
