@@ -182,8 +182,11 @@ void Socket::Close() {
   lookahead_.Reset();
   // nng drops messages still queued when a socket closes (it has no
   // linger): give what was sent just now time to leave.
+  // (Only while a peer is connected to take them.)
   auto since_send = std::chrono::steady_clock::now() - last_send_;
-  if (since_send < kLinger) std::this_thread::sleep_for(kLinger - since_send);
+  if (since_send < kLinger && watch_->pipes.load() > 0) {
+    std::this_thread::sleep_for(kLinger - since_send);
+  }
   nng_close(socket_);  // waits for pipe callbacks in progress
   if (!ipc_path_.empty()) ::unlink(ipc_path_.c_str());
   if (watch_->event_fd >= 0) ::close(watch_->event_fd);

@@ -11,12 +11,17 @@
 namespace eta::tools {
 
 absl::Status LoadPrelude(vm::VM& vm) {
-  const std::string* bytes = EmbeddedModuleBytes("%prelude");
-  eta::module::ModuleFile prelude;
-  if (!bytes || !prelude.ParseFromString(*bytes)) {
+  // Parsed once per process, shared by every VM (thread VMs included).
+  static const eta::module::ModuleFile* const prelude = [] {
+    const std::string* bytes = EmbeddedModuleBytes("%prelude");
+    auto* file = new eta::module::ModuleFile;
+    if (!bytes || !file->ParseFromString(*bytes)) file->Clear();
+    return file;
+  }();
+  if (prelude->modules_size() == 0) {
     return absl::InternalError("the embedded prelude is missing");
   }
-  for (const auto& m : prelude.modules()) {
+  for (const auto& m : prelude->modules()) {
     absl::Status s = vm.LoadModuleMessage(m);
     if (s.ok()) s = vm.RunModule(m.name(), false);
     if (!s.ok()) {

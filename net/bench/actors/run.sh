@@ -12,8 +12,8 @@
 # Each start-up run starts STARTS actors one after the other inside one
 # process and reports the median per start; each round-trip run reports the
 # mean of ROUND_TRIPS round trips. Every figure in the table is the MEDIAN
-# of RUNS runs (the per-run figures are listed below the table, with the best
-# of them); Eta and C runs alternate so that both see the same machine load.
+# of RUNS runs (the per-run figures are listed below the table, sorted, best
+# first); Eta and C runs alternate so that both see the same machine load.
 # ETAI=path and BASELINE=path (both set) skip the build.
 set -euo pipefail
 runs="${1:-5}"
