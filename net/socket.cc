@@ -121,7 +121,8 @@ absl::Status NngError(std::string_view what, int rv) {
 
 Socket::Socket(nng_socket socket, std::string protocol, nng_aio* aio,
                std::unique_ptr<PeerWatch> watch)
-    : socket_(socket), protocol_(std::move(protocol)), aio_(aio),
+    : socket_(socket), protocol_(std::move(protocol)),
+      is_sub_(protocol_ == "sub"), is_surveyor_(protocol_ == "surveyor"), aio_(aio),
       recv_max_bytes_(wire::kDefaultMaxBytes), watch_(std::move(watch)) {}
 
 absl::StatusOr<Socket*> Socket::Open(vm::Heap& heap, std::string_view name) {
@@ -253,7 +254,7 @@ absl::StatusOr<bool> Socket::Send(std::string_view bytes, int32_t timeout_ms) {
   }
   if (!bytes.empty()) std::memcpy(nng_msg_body(msg), bytes.data(), bytes.size());
   last_send_ = std::chrono::steady_clock::now();
-  if (protocol_ == "surveyor") {
+  if (is_surveyor_) {
     survey_deadline_ = last_send_ + std::chrono::milliseconds(survey_time_ms_);
   }
   if (timeout_ms == 0) {
@@ -279,7 +280,7 @@ absl::StatusOr<Message> Socket::Receive(int32_t timeout_ms, bool* peer_gone) {
   ETA_RETURN_IF_ERROR(CheckOpen("recv!"));
   if (peer_gone != nullptr) *peer_gone = false;
   if (!lookahead_.empty()) return std::move(lookahead_);
-  if (protocol_ == "surveyor") {
+  if (is_surveyor_) {
     // Past the survey's deadline there is nothing more to wait for.
     if (!survey_deadline_) timeout_ms = 0;
     else {
@@ -319,7 +320,7 @@ absl::StatusOr<Message> Socket::Receive(int32_t timeout_ms, bool* peer_gone) {
   }
   if (rv == NNG_ETIMEDOUT || rv == NNG_EAGAIN) return Message();
   // A surveyor whose survey has expired has nothing more to receive.
-  if (rv == NNG_ESTATE && protocol_ == "surveyor") return Message();
+  if (rv == NNG_ESTATE && is_surveyor_) return Message();
   return NngError("recv!", rv);
 }
 

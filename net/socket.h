@@ -131,7 +131,8 @@ class Socket : public vm::ForeignObject {
   const std::string& protocol() const { return protocol_; }
   nng_socket id() const { return socket_; }
   bool closed() const { return closed_; }
-  bool is_sub() const { return protocol_ == "sub"; }
+  bool is_sub() const { return is_sub_; }
+  bool is_surveyor() const { return is_surveyor_; }
 
   // Listen listens on `url` ("tcp://*:port" means every address).
   absl::Status Listen(std::string_view url);
@@ -216,6 +217,8 @@ class Socket : public vm::ForeignObject {
 
   nng_socket socket_;
   std::string protocol_;
+  bool is_sub_;       // protocol_ == "sub", looked up once (hot path)
+  bool is_surveyor_;  // protocol_ == "surveyor"
   nng_aio* aio_;  // one at a time: the socket's VM is single-threaded
   bool closed_ = false;
   int32_t recv_timeout_ms_ = kDefaultRecvTimeoutMs;
