@@ -2,7 +2,6 @@
 
 #include <signal.h>
 #include <spawn.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -20,6 +19,7 @@
 #include "absl/strings/str_join.h"
 #include "compiler/status_macros.h"
 #include "net/thread_copy.h"
+#include "vm/module_files.h"
 #include "vm/object.h"
 #include "vm/utf8.h"
 #include "wire/wire.h"
@@ -46,11 +46,6 @@ bool ReapWithin(ChildProcess& child, std::chrono::milliseconds grace) {
   return true;
 }
 
-bool FileExists(const std::string& path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
-
 std::string DirectoryOf(const std::string& file) {
   size_t slash = file.rfind('/');
   return slash == std::string::npos ? "." : file.substr(0, slash);
@@ -70,7 +65,7 @@ std::string ResolveSpawnPath(VM& vm, const NetState& state, const std::string& p
                              std::vector<std::string>* tried) {
   if (!path.empty() && path[0] == '/') {
     tried->push_back(path);
-    return FileExists(path) ? path : "";
+    return vm::ChooseModuleFile(path);
   }
   std::vector<std::string> dirs;
   const char* working = std::getenv("BUILD_WORKING_DIRECTORY");
@@ -81,7 +76,8 @@ std::string ResolveSpawnPath(VM& vm, const NetState& state, const std::string& p
   for (const std::string& dir : dirs) {
     std::string candidate = dir == "." ? path : absl::StrCat(dir, "/", path);
     tried->push_back(candidate);
-    if (FileExists(candidate)) return Absolute(candidate);
+    std::string found = vm::ChooseModuleFile(candidate);
+    if (!found.empty()) return Absolute(found);
   }
   return "";
 }
@@ -389,6 +385,17 @@ Value ThreadAliveP(VM& vm, Arguments args) {
   return Value::Bool(!s->thread()->done);
 }
 
+// (%actor-kind v): process for a socket returned by spawn, thread for one
+// returned by spawn-thread[-with], else #f (std.supervisor stops each kind
+// its own way).
+Value ActorKind(VM& vm, Arguments args) {
+  Socket* s = AsSocket(args[0]);
+  if (s == nullptr) return Value::False();
+  if (s->child() != nullptr) return vm.Intern("process");
+  if (s->thread() != nullptr) return vm.Intern("thread");
+  return Value::False();
+}
+
 const vm::PrimitiveSpec kActorPrimitives[] = {
     {"spawn-thread", 1, 1, SpawnThread},
     {"spawn-thread-with", 2, -1, SpawnThreadWith},
@@ -400,6 +407,7 @@ const vm::PrimitiveSpec kActorPrimitives[] = {
     {"spawn-kill", 1, 1, SpawnKill},
     {"monitor", 1, 1, Monitor},
     {"demonitor", 1, 1, Demonitor},
+    {"%actor-kind", 1, 1, ActorKind},
 };
 
 // Ending is how the peer of an actor socket ended: a child's exit status

@@ -186,6 +186,13 @@ Value NngSocketP(VM& vm, Arguments args) {
   return Value::Bool(AsSocket(args[0]) != nullptr);
 }
 
+// (%nng-closed? s): #t for a socket that was closed (std.supervisor).
+Value NngClosedP(VM& vm, Arguments args) {
+  Socket* s = SocketArgument(vm, "%nng-closed?", args, 1);
+  if (s == nullptr) return Value::RaiseMarker();
+  return Value::Bool(s->closed());
+}
+
 Value NngListen(VM& vm, Arguments args) {
   Socket* s = SocketArgument(vm, "nng-listen", args, 1);
   std::string url;
@@ -393,7 +400,7 @@ Value NngUnsubscribe(VM& vm, Arguments args) { return Subscription(vm, args, fal
 // The options of [N], with nng's name for those nng keeps.
 struct OptionSpec {
   const char* name;
-  enum Kind { kRecvTimeout, kSendTimeout, kRecvMaxSize, kInt, kMs, kUrl } kind;
+  enum Kind { kRecvTimeout, kSendTimeout, kRecvMaxSize, kInt, kMs, kUrl, kPeers } kind;
   const char* nng_name;
 };
 
@@ -406,6 +413,7 @@ constexpr OptionSpec kOptions[] = {
     {"survey-time", OptionSpec::kMs, NNG_OPT_SURVEYOR_SURVEYTIME},
     {"reconnect-time", OptionSpec::kMs, NNG_OPT_RECONNMINT},
     {"url", OptionSpec::kUrl, nullptr},
+    {"peers", OptionSpec::kPeers, nullptr},
 };
 
 // OptionArgument finds the option named by args[1], or raises.
@@ -435,8 +443,8 @@ Value NngSetOption(VM& vm, Arguments args) {
   const OptionSpec* option = OptionArgument(vm, "nng-set-option", args, &s);
   if (option == nullptr) return Value::RaiseMarker();
   Value v = args[2];
-  if (option->kind == OptionSpec::kUrl) {
-    return RaiseNng(vm, "nng-set-option: url is read-only");
+  if (option->kind == OptionSpec::kUrl || option->kind == OptionSpec::kPeers) {
+    return RaiseNng(vm, absl::StrCat("nng-set-option: ", option->name, " is read-only"));
   }
   int64_t min = option->kind == OptionSpec::kRecvMaxSize || option->kind == OptionSpec::kInt
                     ? 0 : -1;
@@ -453,7 +461,8 @@ Value NngSetOption(VM& vm, Arguments args) {
     case OptionSpec::kRecvMaxSize: status = s->SetRecvMaxBytes(value); break;
     case OptionSpec::kInt: status = s->SetIntOption(option->nng_name, value); break;
     case OptionSpec::kMs: status = s->SetMsOption(option->nng_name, value); break;
-    case OptionSpec::kUrl: break;
+    case OptionSpec::kUrl:
+    case OptionSpec::kPeers: break;
   }
   if (!status.ok()) return RaiseStatus(vm, status);
   return args[0];
@@ -481,6 +490,7 @@ Value NngGetOption(VM& vm, Arguments args) {
     case OptionSpec::kUrl:
       if (s->listen_url().empty()) return Value::False();
       return vm.MakeStringFromUtf8(s->listen_url());
+    case OptionSpec::kPeers: return Value::Fixnum(s->peer_count());
   }
   return Value::False();
 }
@@ -498,6 +508,7 @@ const vm::PrimitiveSpec kNetPrimitives[] = {
     {"nng-unsubscribe", 2, 2, NngUnsubscribe},
     {"nng-set-option", 3, 3, NngSetOption},
     {"nng-get-option", 2, 2, NngGetOption},
+    {"%nng-closed?", 1, 1, NngClosedP},
 };
 
 }  // namespace

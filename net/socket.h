@@ -7,6 +7,7 @@
 
 #include <nng/nng.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <chrono>
@@ -168,6 +169,8 @@ class Socket : public vm::ForeignObject {
   // WatchesPeer: a lost peer ends receives (actor roles and monitors).
   bool WatchesPeer() const { return role_ != Role::kPlain || monitored_; }
   bool peer_lost() const { return watch_->lost.load(); }
+  // peer_count: the connections open now (dialled or accepted).
+  int peer_count() const { return std::max(0, watch_->pipes.load()); }
   int peer_event_fd() const { return watch_->event_fd; }
   // The peer's end was reported (a down message, an error): once only.
   bool reported() const { return reported_; }

@@ -1,7 +1,5 @@
 #include "tools/program_compiler.h"
 
-#include <sys/stat.h>
-
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -14,6 +12,7 @@
 #include "compiler/reader.h"
 #include "compiler/status_macros.h"
 #include "stdlib/embedded.h"
+#include "vm/module_files.h"
 
 namespace eta::tools {
 namespace {
@@ -23,13 +22,6 @@ std::string Directory(const std::string& path) {
   if (slash == std::string::npos) return ".";
   if (slash == 0) return "/";
   return path.substr(0, slash);
-}
-
-bool FileExists(const std::string& path, int64_t* mtime) {
-  struct stat st;
-  if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
-  if (mtime) *mtime = st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
-  return true;
 }
 
 absl::StatusOr<eta::module::ModuleFile> ParseModuleFile(const std::string& bytes,
@@ -184,19 +176,8 @@ absl::StatusOr<compiler::ModuleInterface> ProgramCompiler::Resolve(
   dirs.insert(dirs.end(), search_path_.begin(), search_path_.end());
   std::string found;
   for (const auto& dir : dirs) {
-    std::string source = absl::StrCat(dir, "/", relative, ".eta");
-    std::string compiled = absl::StrCat(dir, "/", relative, ".etac");
-    int64_t source_time = 0, compiled_time = 0;
-    bool has_source = FileExists(source, &source_time);
-    bool has_compiled = FileExists(compiled, &compiled_time);
-    if (has_compiled && (!has_source || compiled_time >= source_time)) {
-      found = compiled;
-      break;
-    }
-    if (has_source) {
-      found = source;
-      break;
-    }
+    found = vm::ChooseModuleFile(absl::StrCat(dir, "/", relative, ".eta"));
+    if (!found.empty()) break;
   }
   loading_.push_back(name);
   absl::StatusOr<std::vector<eta::module::Module>> modules;
