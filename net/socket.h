@@ -81,6 +81,7 @@ class Message {
 // receive can tell that its peer went away. Shared with nng's callbacks.
 struct PeerWatch {
   std::atomic<int> pipes{0};
+  std::atomic<int> pipes_ever{0};  // connections made since it opened
   std::atomic<bool> lost{false};  // had a connection, has none now
   std::atomic<bool> watching{false};  // the socket's receives end when lost
   int event_fd = -1;              // readable once lost (for nng-poll)
@@ -240,6 +241,7 @@ class Socket : public vm::ForeignObject {
   bool reported_ = false;
   std::string ipc_path_;  // an ipc endpoint file this socket listens on
   std::chrono::steady_clock::time_point last_send_;
+  uint64_t sends_ = 0;  // messages sent successfully
   // A surveyor's current survey ends at survey_deadline_ (nng's own timer
   // does not end a receive that waits longer).
   int32_t survey_time_ms_ = 1000;

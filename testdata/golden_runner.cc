@@ -1,6 +1,7 @@
-// Golden-file runner for the language test suite: every testdata/**/*.eta
-// file is one test, run in three modes (source, compiled, GC stress), and
-// checked against the expectation comments written inside it (README.md).
+// Golden-file runner for the language test suite and the cookbook: every
+// .eta file under a root directory is one test, run in several modes
+// (source, compiled, GC stress, deployed), and checked against the
+// expectation comments written inside it (testdata/README.md).
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -147,7 +148,22 @@ struct RunResult {
   int exit_status = -1;  // 128+n after signal n
   bool timed_out = false;
   std::string spawn_error;
+  bool left_processes = false;          // its process group outlived it
+  std::vector<std::string> left_files;  // its /tmp/eta-PID-N.sock endpoints
 };
+
+// LeftEndpoints lists the spawn endpoints of process `pid` still in /tmp.
+std::vector<std::string> LeftEndpoints(int pid) {
+  std::vector<std::string> left;
+  if (pid <= 0) return left;
+  std::string prefix = "eta-" + std::to_string(pid) + "-";
+  std::error_code ignored;
+  for (const auto& entry : fs::directory_iterator("/tmp", ignored)) {
+    std::string name = entry.path().filename().string();
+    if (name.rfind(prefix, 0) == 0) left.push_back(entry.path().string());
+  }
+  return left;
+}
 
 std::string CommandLine(const std::vector<std::string>& command) {
   std::string text;
@@ -176,6 +192,9 @@ RunResult RunProcess(const std::vector<std::string>& command,
   result.exit_status = run.StatusCode();
   result.timed_out = run.timed_out;
   result.spawn_error = run.spawn_error;
+  result.left_processes = run.left_processes;
+  result.left_files = LeftEndpoints(run.pid);
+  for (const std::string& file : result.left_files) fs::remove(file);
   return result;
 }
 
@@ -264,6 +283,12 @@ std::string CheckRun(const Expectations& expect, const std::string& file_name,
   std::string problems;
   if (!run.spawn_error.empty()) problems += "  could not run the tool\n";
   if (run.timed_out) problems += "  the run timed out\n";
+  if (run.left_processes) {
+    problems += "  processes it started were still running after it ended\n";
+  }
+  for (const std::string& file : run.left_files) {
+    problems += "  it left the endpoint file " + file + " behind\n";
+  }
   int want_exit = expect.ExpectedExit();
   if (run.exit_status != want_exit) {
     problems += "  exit status: expected " + std::to_string(want_exit) +
@@ -318,7 +343,9 @@ std::string CheckRun(const Expectations& expect, const std::string& file_name,
   return problems;
 }
 
-enum class Mode { kSource, kCompiled, kGcStress };
+std::vector<fs::path> FindTestFiles(const fs::path& root);
+
+enum class Mode { kSource, kCompiled, kGcStress, kDeployed };
 
 const char* ModeName(Mode mode) {
   switch (mode) {
@@ -328,6 +355,8 @@ const char* ModeName(Mode mode) {
       return "Compiled";
     case Mode::kGcStress:
       return "GcStress";
+    case Mode::kDeployed:
+      return "Deployed";
   }
   return "?";
 }
@@ -376,6 +405,10 @@ class GoldenTest : public ::testing::Test {
                                << Describe(compile);
       command = {tools_->etai.string(), "--path",
                  file_.parent_path().string(), compiled.string()};
+    } else if (mode_ == Mode::kDeployed) {
+      std::optional<fs::path> program = Deploy(work);
+      if (!program) return;
+      command = {tools_->etai.string(), program->string()};
     } else {
       if (mode_ == Mode::kGcStress) env.push_back("ETA_GC_STRESS=1");
       command = {tools_->etai.string(), file_.string()};
@@ -389,6 +422,36 @@ class GoldenTest : public ::testing::Test {
   }
 
  private:
+  // Deploy copies every .eta file of the test's directory (and below) to
+  // work/deploy, compiles each to a .etac beside its copy, and removes the
+  // copies, so the program and the workers it spawns run compiled only.
+  // Returns the program's .etac, or nothing after a failed assertion.
+  std::optional<fs::path> Deploy(const fs::path& work) {
+    fs::path dir = file_.parent_path();
+    fs::path deploy = work / "deploy";
+    // Copy everything first, so a program can import a sibling module
+    // whatever the order of the file names.
+    for (const fs::path& source : FindTestFiles(dir)) {
+      fs::path copy = deploy / source.lexically_relative(dir);
+      fs::create_directories(copy.parent_path());
+      fs::copy_file(source, copy, fs::copy_options::overwrite_existing);
+    }
+    for (const fs::path& copy : FindTestFiles(deploy)) {
+      fs::path compiled = copy;
+      compiled.replace_extension(".etac");
+      RunResult compile = RunProcess(
+          {tools_->etac.string(), "-o", compiled.string(), copy.string()}, {},
+          work / "etac");
+      bool ok = compile.exit_status == 0 && compile.stderr_text.empty();
+      EXPECT_TRUE(ok) << relative_ << " [etac failed on " << copy << "]\n"
+                      << Describe(compile);
+      if (!ok) return std::nullopt;
+    }
+    for (const fs::path& copy : FindTestFiles(deploy)) fs::remove(copy);
+    fs::path program = deploy / file_.filename();
+    return program.replace_extension(".etac");
+  }
+
   const Tools* tools_;
   fs::path file_;
   std::string relative_;
@@ -415,15 +478,17 @@ std::vector<fs::path> FindTestFiles(const fs::path& root) {
   return files;
 }
 
-int RegisterAll(const Tools* tools, const fs::path& testdata) {
+int RegisterAll(const Tools* tools, const fs::path& testdata,
+                const std::vector<Mode>& modes) {
   int count = 0;
   for (const fs::path& file : FindTestFiles(testdata)) {
     Expectations expect = ParseExpectations(ReadFileOrDie(file));
     if (expect.not_a_test) continue;
     std::string relative = file.lexically_relative(testdata).string();
     std::string name = relative.substr(0, relative.size() - strlen(".eta"));
-    for (Mode mode : {Mode::kSource, Mode::kCompiled, Mode::kGcStress}) {
+    for (Mode mode : modes) {
       if (mode == Mode::kGcStress && expect.slow) continue;
+      if (mode == Mode::kDeployed && expect.ExpectsCompileError()) continue;
       ::testing::RegisterTest(
           ModeName(mode), name.c_str(), nullptr, nullptr, file.c_str(), 1,
           [=]() -> ::testing::Test* {
@@ -435,21 +500,63 @@ int RegisterAll(const Tools* tools, const fs::path& testdata) {
   return count;
 }
 
+// ParseModes reads --modes=source,compiled,gcstress,deployed.
+std::optional<std::vector<Mode>> ParseModes(std::string_view list) {
+  std::vector<Mode> modes;
+  std::istringstream in{std::string(list)};
+  std::string word;
+  while (std::getline(in, word, ',')) {
+    if (word == "source") {
+      modes.push_back(Mode::kSource);
+    } else if (word == "compiled") {
+      modes.push_back(Mode::kCompiled);
+    } else if (word == "gcstress") {
+      modes.push_back(Mode::kGcStress);
+    } else if (word == "deployed") {
+      modes.push_back(Mode::kDeployed);
+    } else {
+      return std::nullopt;
+    }
+  }
+  return modes;
+}
+
 }  // namespace
 }  // namespace eta::testing
 
 // main finds the tools and test files through Bazel's runfiles (or the
 // ETA_ETAI / ETA_ETAC / ETA_TESTDATA overrides), registers one test per file
-// and mode, and runs them.
+// and mode, and runs them. Flags: --root=DIR (the test files' directory in
+// the workspace, default testdata) and --modes=LIST (default
+// source,compiled,gcstress).
 int main(int argc, char** argv) {
   namespace fs = std::filesystem;
+  using eta::testing::Mode;
   ::testing::InitGoogleTest(&argc, argv);
+  std::string root = "testdata";
+  std::vector<Mode> modes = {Mode::kSource, Mode::kCompiled, Mode::kGcStress};
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg.rfind("--root=", 0) == 0) {
+      root = std::string(arg.substr(strlen("--root=")));
+    } else if (arg.rfind("--modes=", 0) == 0) {
+      auto parsed = eta::testing::ParseModes(arg.substr(strlen("--modes=")));
+      if (!parsed) {
+        std::cerr << "golden_test: bad " << arg << "\n";
+        return 2;
+      }
+      modes = *parsed;
+    } else {
+      std::cerr << "golden_test: unknown argument " << arg << "\n";
+      return 2;
+    }
+  }
   std::string runfiles = eta::testing::EnvOr("TEST_SRCDIR", ".") + "/eta";
   static eta::testing::Tools tools;
   tools.etai = eta::testing::EnvOr("ETA_ETAI", runfiles + "/tools/etai");
   tools.etac = eta::testing::EnvOr("ETA_ETAC", runfiles + "/tools/etac");
   fs::path testdata =
-      eta::testing::EnvOr("ETA_TESTDATA", runfiles + "/testdata");
+      eta::testing::EnvOr("ETA_TESTDATA", runfiles + "/" + root);
   tools.scratch = fs::path(eta::testing::EnvOr(
                       "TEST_TMPDIR", fs::temp_directory_path().string())) /
                   "golden";
@@ -460,7 +567,7 @@ int main(int argc, char** argv) {
     std::cerr << "golden_test: no test data at " << testdata << "\n";
     return 2;
   }
-  int count = eta::testing::RegisterAll(&tools, testdata);
+  int count = eta::testing::RegisterAll(&tools, testdata, modes);
   std::cerr << "golden_test: " << count << " test files under " << testdata
             << "\n";
   return RUN_ALL_TESTS();

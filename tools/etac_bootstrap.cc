@@ -85,6 +85,7 @@ int main(int argc, char** argv) {
       // user's code that called it, not into the prelude.
       for (auto& function : *module->mutable_functions()) function.clear_source_map();
     }
+    module->set_library(true);
     *file.add_modules() = *module;
   }
   std::ofstream out(output, std::ios::binary);

@@ -96,6 +96,18 @@ ProcessResult RunProcess(const std::vector<std::string>& command, const ProcessO
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::microseconds(5000));
   }
+  result.pid = pid;
+  // Anything of its group still there (beyond a moment for processes that
+  // are just ending) was left behind.
+  auto grace = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+  while (kill(-pid, 0) == 0) {
+    if (std::chrono::steady_clock::now() >= grace) {
+      result.left_processes = !result.timed_out;
+      kill(-pid, SIGKILL);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   if (!result.timed_out) {
     result.exited = WIFEXITED(status);
     result.exit_status = result.exited ? WEXITSTATUS(status) : -1;

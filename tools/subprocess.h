@@ -32,6 +32,9 @@ struct ProcessResult {
   int signal = 0;
   bool timed_out = false;  // killed, with its process group, at the timeout
   std::string spawn_error;  // non-empty when it could not be started
+  int pid = -1;             // the child's pid (and process group)
+  // Processes of its group still ran after it ended (they are killed).
+  bool left_processes = false;
 
   // StatusCode is the shell's view: the exit status, 128+n after signal n,
   // -1 on timeout or spawn failure.

@@ -62,6 +62,7 @@ struct Function {
 struct LoadedModule {
   std::string name;
   std::string source_file;
+  bool library = false;  // one of the standard library's modules
   std::vector<Value> constants;
   std::vector<Global*> globals;       // indexed by the code's global operands
   std::vector<std::string> exports;   // exported names

@@ -313,7 +313,9 @@ std::string VM::CurrentLocation() const {
 std::string VM::CurrentSourceFile() const {
   for (size_t i = frames_.size(); i > 0; --i) {
     const Function* f = frames_[i - 1].closure->function;
-    if (!f->source_map.empty() && f->module != nullptr) return f->module->source_file;
+    if (!f->source_map.empty() && f->module != nullptr && !f->module->library) {
+      return f->module->source_file;
+    }
   }
   return "";
 }

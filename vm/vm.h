@@ -191,7 +191,7 @@ class VM {
   uint64_t NextGensym() { return ++gensym_counter_; }
 
   // CurrentSourceFile is the source file of the innermost Eta frame with
-  // source positions, or "".
+  // source positions outside the standard library, or "".
   std::string CurrentSourceFile() const;
   // The extension slot (see VMExtension).
   VMExtension* extension() { return extension_.get(); }

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# worker-pool against sequential work (issue 7's target: under 0.65x):
+# TASKS tasks of fib(N) through std.net's worker-pool, one child process per
+# task, against the same tasks computed one after the other in one etai.
+# Each side is a whole etai run (start-up included), timed with the shell's
+# clock; runs alternate so both see the same machine load, and the table
+# shows the median of RUNS runs and the ratio pool/sequential.
+#   stdlib/bench/worker_pool/run.sh [RUNS] [TASKS] [N]   (default 11 8 27)
+# ETAI=path skips the build.
+set -euo pipefail
+runs="${1:-11}"
+tasks="${2:-8}"
+n="${3:-27}"
+repo="$(cd "$(dirname "$0")/../../.." && pwd)"
+cd "$repo"
+if [ -z "${ETAI:-}" ]; then
+  bazel build --config=opt //tools:etai >/dev/null 2>&1 || bazel build --config=opt //tools:etai
+  ETAI="$(bazel info --config=opt bazel-bin 2>/dev/null)/tools/etai"
+fi
+here=stdlib/bench/worker_pool
+
+# millis COMMAND...: runs COMMAND (its output must equal $expected) and
+# prints the elapsed wall-clock milliseconds.
+millis() {
+  local start end out
+  start=$(date +%s%N)
+  out="$("$@")"
+  end=$(date +%s%N)
+  if [ "$out" != "$expected" ]; then
+    echo "run.sh: $* printed $out, expected $expected" >&2
+    exit 1
+  fi
+  echo $(((end - start) / 1000))
+}
+
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+expected="$("$ETAI" "$here/sequential.eta" "$tasks" "$n")"
+pool=() seq=()
+for ((i = 0; i < runs; i++)); do
+  seq+=("$(millis "$ETAI" "$here/sequential.eta" "$tasks" "$n")")
+  pool+=("$(millis "$ETAI" "$here/pool.eta" "$tasks" "$n")")
+done
+pool_ms=$(median "${pool[@]}")
+seq_ms=$(median "${seq[@]}")
+echo "worker-pool benchmark: $tasks tasks of fib($n), $(nproc) cores, median of $runs runs"
+printf '%-28s %10s\n' "" "ms"
+awk -v s="$seq_ms" -v p="$pool_ms" -v t="$tasks" 'BEGIN {
+  printf "%-28s %10.1f\n", "sequential (one etai)", s / 1000
+  printf "%-28s %10.1f\n", "worker-pool (" t " children)", p / 1000
+  printf "ratio pool/sequential: %.3f (target < 0.65)\n", p / s
+}'
+
