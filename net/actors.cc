@@ -396,6 +396,35 @@ Value ActorKind(VM& vm, Arguments args) {
   return Value::False();
 }
 
+// (%down-reason s msg): the REASON of msg when msg is the monitor
+// notification (down ENDPOINT REASON) of socket s ([A3]), else #f.
+Value DownReason(VM& vm, Arguments args) {
+  Socket* s = AsSocket(args[0]);
+  if (s == nullptr) return vm.RaiseTypeError("%down-reason", 1, "a socket", args[0]);
+  Value items[3];
+  Value rest = args[1];
+  for (Value& item : items) {
+    if (!vm::IsPair(rest)) return Value::False();
+    item = vm::Car(rest);
+    rest = vm::Cdr(rest);
+  }
+  bool down = rest.IsNil() && vm::IsType(items[0], vm::ObjectType::kSymbol) &&
+              vm::As<vm::Symbol>(items[0])->name == "down" && vm::IsString(items[1]) &&
+              vm::EncodeUtf8(vm::As<vm::String>(items[1])->chars) == s->endpoint();
+  return down ? items[2] : Value::False();
+}
+
+// (%stop-actor s): closes the socket of a child process or thread; a child
+// process is also sent SIGTERM and reaped (spawn-kill). A thread is
+// expected to end when its recv! returns #f.
+Value StopActor(VM& vm, Arguments args) {
+  Socket* s = AsSocket(args[0]);
+  if (s == nullptr) return vm.RaiseTypeError("%stop-actor", 1, "a socket", args[0]);
+  s->Close();
+  if (s->child() != nullptr) return SpawnKill(vm, args);
+  return Value::True();
+}
+
 const vm::PrimitiveSpec kActorPrimitives[] = {
     {"spawn-thread", 1, 1, SpawnThread},
     {"spawn-thread-with", 2, -1, SpawnThreadWith},
@@ -408,6 +437,8 @@ const vm::PrimitiveSpec kActorPrimitives[] = {
     {"monitor", 1, 1, Monitor},
     {"demonitor", 1, 1, Demonitor},
     {"%actor-kind", 1, 1, ActorKind},
+    {"%down-reason", 2, 2, DownReason},
+    {"%stop-actor", 1, 1, StopActor},
 };
 
 // Ending is how the peer of an actor socket ended: a child's exit status

@@ -38,8 +38,9 @@ inline constexpr const char* kProtocols[] = {
 inline constexpr int32_t kForever = -1;
 inline constexpr int32_t kDefaultRecvTimeoutMs = 1000;
 inline constexpr int kDefaultBufferMessages = 1024;
-// kLinger is how long closing a socket waits after its last send, so that
-// queued messages reach the peer (nng itself drops them on close).
+// kLinger is how long closing a socket waits after its last send while a
+// peer is connected, so that queued messages reach it (nng itself drops
+// them on close); the wait ends early when the peer hangs up.
 inline constexpr std::chrono::milliseconds kLinger{100};
 
 // NngError makes the status of a failed nng call: "WHAT: nng's text".
@@ -81,7 +82,6 @@ class Message {
 // receive can tell that its peer went away. Shared with nng's callbacks.
 struct PeerWatch {
   std::atomic<int> pipes{0};
-  std::atomic<int> pipes_ever{0};  // connections made since it opened
   std::atomic<bool> lost{false};  // had a connection, has none now
   std::atomic<bool> watching{false};  // the socket's receives end when lost
   int event_fd = -1;              // readable once lost (for nng-poll)
@@ -241,7 +241,6 @@ class Socket : public vm::ForeignObject {
   bool reported_ = false;
   std::string ipc_path_;  // an ipc endpoint file this socket listens on
   std::chrono::steady_clock::time_point last_send_;
-  uint64_t sends_ = 0;  // messages sent successfully
   // A surveyor's current survey ends at survey_deadline_ (nng's own timer
   // does not end a receive that waits longer).
   int32_t survey_time_ms_ = 1000;

@@ -5,7 +5,9 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -152,15 +154,43 @@ struct RunResult {
   std::vector<std::string> left_files;  // its /tmp/eta-PID-N.sock endpoints
 };
 
-// LeftEndpoints lists the spawn endpoints of process `pid` still in /tmp.
-std::vector<std::string> LeftEndpoints(int pid) {
-  std::vector<std::string> left;
-  if (pid <= 0) return left;
+// Listening tells whether a process accepts connections on the unix
+// socket `path`.
+bool Listening(const std::string& path) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  if (fd < 0) return true;  // cannot tell: assume so
+  sockaddr_un address = {};
+  address.sun_family = AF_UNIX;
+  std::strncpy(address.sun_path, path.c_str(), sizeof address.sun_path - 1);
+  bool accepted =
+      ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  ::close(fd);
+  return accepted;
+}
+
+// LeftEndpoints lists the spawn endpoints of process `pid`
+// (/tmp/eta-PID-N.sock) made since `start` that nothing listens on, even
+// after a moment. Other tests may run at once in other pid namespaces
+// sharing /tmp, with the same pids: their endpoints are alive, or removed
+// soon after their process ends.
+std::vector<std::string> LeftEndpoints(int pid, fs::file_time_type start) {
+  std::vector<std::string> suspects;
+  if (pid <= 0) return suspects;
   std::string prefix = "eta-" + std::to_string(pid) + "-";
-  std::error_code ignored;
-  for (const auto& entry : fs::directory_iterator("/tmp", ignored)) {
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator("/tmp", error)) {
     std::string name = entry.path().filename().string();
-    if (name.rfind(prefix, 0) == 0) left.push_back(entry.path().string());
+    if (name.rfind(prefix, 0) != 0) continue;
+    auto written = fs::last_write_time(entry.path(), error);
+    if (!error && written >= start && !Listening(entry.path().string())) {
+      suspects.push_back(entry.path().string());
+    }
+  }
+  if (suspects.empty()) return suspects;
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  std::vector<std::string> left;
+  for (const std::string& path : suspects) {
+    if (fs::exists(path, error) && !Listening(path)) left.push_back(path);
   }
   return left;
 }
@@ -178,12 +208,14 @@ std::string CommandLine(const std::vector<std::string>& command) {
 // environment (GC stress only when asked), through the shared runner.
 RunResult RunProcess(const std::vector<std::string>& command,
               const std::vector<std::string>& extra_env,
-              const fs::path& work_dir) {
+              const fs::path& work_dir, bool check_endpoints = false) {
   tools::ProcessOptions options;
   options.work_dir = work_dir;
   options.env = extra_env;
   options.drop_env_prefixes = {"ETA_GC_STRESS="};
   options.timeout = kRunTimeout;
+  // The clock of file times, a little early for its coarser resolution.
+  auto start = fs::file_time_type::clock::now() - std::chrono::seconds(1);
   tools::ProcessResult run = tools::RunProcess(command, options);
   RunResult result;
   result.command = command;
@@ -193,8 +225,7 @@ RunResult RunProcess(const std::vector<std::string>& command,
   result.timed_out = run.timed_out;
   result.spawn_error = run.spawn_error;
   result.left_processes = run.left_processes;
-  result.left_files = LeftEndpoints(run.pid);
-  for (const std::string& file : result.left_files) fs::remove(file);
+  if (check_endpoints) result.left_files = LeftEndpoints(run.pid, start);
   return result;
 }
 
@@ -366,6 +397,7 @@ struct Tools {
   fs::path etai;
   fs::path etac;
   fs::path scratch;
+  bool check_endpoints = false;  // --check-endpoints
 };
 
 class GoldenTest : public ::testing::Test {
@@ -414,7 +446,7 @@ class GoldenTest : public ::testing::Test {
       command = {tools_->etai.string(), file_.string()};
     }
     for (const std::string& arg : expect_.args) command.push_back(arg);
-    RunResult run = RunProcess(command, env, work / "etai");
+    RunResult run = RunProcess(command, env, work / "etai", tools_->check_endpoints);
     std::string problems = CheckRun(expect_, file_name, run);
     EXPECT_TRUE(problems.empty()) << relative_ << " [" << ModeName(mode_)
                                   << "]\n"
@@ -527,18 +559,22 @@ std::optional<std::vector<Mode>> ParseModes(std::string_view list) {
 // main finds the tools and test files through Bazel's runfiles (or the
 // ETA_ETAI / ETA_ETAC / ETA_TESTDATA overrides), registers one test per file
 // and mode, and runs them. Flags: --root=DIR (the test files' directory in
-// the workspace, default testdata) and --modes=LIST (default
-// source,compiled,gcstress).
+// the workspace, default testdata), --modes=LIST (default
+// source,compiled,gcstress) and --check-endpoints (fail a program that
+// leaves a spawn endpoint file in /tmp).
 int main(int argc, char** argv) {
   namespace fs = std::filesystem;
   using eta::testing::Mode;
   ::testing::InitGoogleTest(&argc, argv);
+  static eta::testing::Tools tools;
   std::string root = "testdata";
   std::vector<Mode> modes = {Mode::kSource, Mode::kCompiled, Mode::kGcStress};
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
     if (arg.rfind("--root=", 0) == 0) {
       root = std::string(arg.substr(strlen("--root=")));
+    } else if (arg == "--check-endpoints") {
+      tools.check_endpoints = true;
     } else if (arg.rfind("--modes=", 0) == 0) {
       auto parsed = eta::testing::ParseModes(arg.substr(strlen("--modes=")));
       if (!parsed) {
@@ -552,7 +588,6 @@ int main(int argc, char** argv) {
     }
   }
   std::string runfiles = eta::testing::EnvOr("TEST_SRCDIR", ".") + "/eta";
-  static eta::testing::Tools tools;
   tools.etai = eta::testing::EnvOr("ETA_ETAI", runfiles + "/tools/etai");
   tools.etac = eta::testing::EnvOr("ETA_ETAC", runfiles + "/tools/etac");
   fs::path testdata =
