@@ -70,14 +70,22 @@ std::string NngUrl(std::string_view url) {
 // peer lost and wakes a receive waiting on the socket.
 void OnPipeEvent(nng_pipe pipe, nng_pipe_ev event, void* arg) {
   auto* watch = static_cast<PeerWatch*>(arg);
+  uint32_t id = nng_pipe_id(pipe);
+  std::lock_guard<std::mutex> lock(watch->mutex);
   if (event == NNG_PIPE_EV_ADD_POST) {
-    watch->pipes.fetch_add(1);
+    // A connection already reported removed came and went: if it was the
+    // only one, the peer is lost (as its removal said), so nothing changes.
+    if (watch->removed_ids.erase(id) > 0) return;
+    watch->open_ids.insert(id);
+    watch->pipes.store(static_cast<int>(watch->open_ids.size()));
     watch->lost.store(false);
     uint64_t count;
     ssize_t ignored = ::read(watch->event_fd, &count, sizeof count);  // reset
     (void)ignored;
   } else if (event == NNG_PIPE_EV_REM_POST) {
-    if (watch->pipes.fetch_sub(1) == 1) {
+    if (watch->open_ids.erase(id) == 0) watch->removed_ids.insert(id);
+    watch->pipes.store(static_cast<int>(watch->open_ids.size()));
+    if (watch->open_ids.empty()) {
       watch->lost.store(true);
       uint64_t one = 1;
       ssize_t ignored = ::write(watch->event_fd, &one, sizeof one);

@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "vm/heap.h"
@@ -81,7 +82,12 @@ class Message {
 // PeerWatch follows a socket's connections (nng pipe events) so that a
 // receive can tell that its peer went away. Shared with nng's callbacks.
 struct PeerWatch {
-  std::atomic<int> pipes{0};
+  std::atomic<int> pipes{0};      // connections open now
+  // nng may report a connection's removal before its addition (its reaper
+  // thread can overtake the accept path); the ids guard that order.
+  std::mutex mutex;
+  absl::flat_hash_set<uint32_t> open_ids;     // added, not yet removed
+  absl::flat_hash_set<uint32_t> removed_ids;  // removed before being added
   std::atomic<bool> lost{false};  // had a connection, has none now
   std::atomic<bool> watching{false};  // the socket's receives end when lost
   int event_fd = -1;              // readable once lost (for nng-poll)
