@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "compiler/status_macros.h"
@@ -222,14 +223,15 @@ Value Demonitor(VM& vm, Arguments args) {
 using ThreadJob = std::function<absl::StatusOr<Value>(VM& vm, ThreadHost& host)>;
 
 // ThreadMain runs in a new thread: a fresh VM whose mailbox dials `url`,
-// then the job's call. Whatever happens ends up in `peer` before the VM
-// (and so the mailbox) goes away.
+// then the job's call. How it ended is recorded in `peer` before the VM
+// (and so the mailbox) goes away, so that the parent can tell why its
+// peer left; `done` is set after.
 void ThreadMain(std::shared_ptr<ThreadPeer> peer, ThreadHost* host, std::string url,
                 ThreadJob job) {
   bool recorded = false;
   auto record = [&](bool failed, std::string error) {
     std::lock_guard<std::mutex> lock(peer->mutex);
-    peer->done = true;
+    peer->finished = true;
     peer->failed = failed;
     peer->error = std::move(error);
     recorded = true;
@@ -271,6 +273,11 @@ void ThreadMain(std::shared_ptr<ThreadPeer> peer, ThreadHost* host, std::string 
     std::fprintf(stderr, "error: %s\n", std::string(status.message()).c_str());
     if (!recorded) record(true, std::string(status.message()));
   }
+  // Only now, with the mailbox closed (and what it sent delivered), may
+  // the parent conclude from `done` that nothing more will come.
+  std::lock_guard<std::mutex> lock(peer->mutex);
+  peer->done = true;
+  peer->changed.notify_all();
 }
 
 // StartThread starts a thread VM running `job`, connected to the returned
@@ -466,7 +473,7 @@ Ending EndingOf(Socket* s) {
     if (s->thread()->failed) {
       ending.kind = Ending::kError;
       ending.error = s->thread()->error;
-    } else if (s->thread()->done) {
+    } else if (s->thread()->finished) {
       ending.kind = Ending::kNormal;
     }
   }
@@ -552,7 +559,15 @@ absl::Status AttachMailbox(VM& vm, const std::string& url) {
   state.parent_pid = ::getppid();
   state.mailbox_url = url;
   s->set_role(Role::kMailbox);
-  return s->Dial(url, /*retry=*/false);
+  absl::Status dialed = s->Dial(url, /*retry=*/false);
+  // A parent that closed its end before the child dialled is a parent
+  // that said stop: the child's recv! returns #f, as after a close.
+  if (!dialed.ok() && (absl::StrContains(dialed.message(), nng_strerror(NNG_ECONNREFUSED)) ||
+                       absl::StrContains(dialed.message(), nng_strerror(NNG_ENOENT)))) {
+    s->MarkPeerLost();
+    return absl::OkStatus();
+  }
+  return dialed;
 }
 
 Value PeerGone(VM& vm, Socket* s) {

@@ -125,8 +125,13 @@ absl::StatusOr<Value> DecodeMessage(VM& vm, Socket* s, const Message& message) {
 // looks whether the peer ended before it ever connected.
 constexpr int32_t kPeerCheckMs = 50;
 
-// PeerEnded tells whether a spawned child or thread has ended.
-bool PeerEnded(Socket* s) {
+// EndedUnconnected tells whether a spawned child or thread has ended with
+// no connection left to it: one it never made (it died first), since a
+// connection that was made reports its end itself, after delivering what
+// came through it.
+bool EndedUnconnected(Socket* s) {
+  if (s->role() != Role::kChild && s->role() != Role::kThread) return false;
+  if (s->peer_count() > 0) return false;
   if (s->child() != nullptr) return s->child()->Reap(false);
   if (s->thread() != nullptr) {
     std::lock_guard<std::mutex> lock(s->thread()->mutex);
@@ -151,7 +156,7 @@ Value ReceiveValue(VM& vm, Socket* s, int32_t timeout_ms) {
     if (!message.ok()) return RaiseStatus(vm, message.status());
     if (message->empty()) {
       if (peer_gone) return PeerGone(vm, s);
-      if (sliced && PeerEnded(s)) {
+      if (sliced && EndedUnconnected(s)) {
         // Ended: deliver what it sent, then report.
         message = s->Receive(0, &peer_gone);
         if (!message.ok()) return RaiseStatus(vm, message.status());
@@ -280,9 +285,12 @@ Value Recv(VM& vm, Arguments args) {
   return ReceiveValue(vm, s, timeout_ms);
 }
 
-// PendingNotification: a monitored socket whose peer went, not yet told.
-bool PendingNotification(Socket* s) {
-  return s->monitored() && !s->reported() && s->peer_lost();
+// PeerLeft tells whether the peer of an actor or monitored socket is gone
+// and no recv! has said so yet: a recv! would return at once (with the
+// down message, #f or the crash's nng-error).
+bool PeerLeft(Socket* s) {
+  if (!s->WatchesPeer() || s->reported()) return false;
+  return s->peer_lost() || EndedUnconnected(s);
 }
 
 // Readable tells whether a receive on `s` would deliver a message now. On a
@@ -290,7 +298,7 @@ bool PendingNotification(Socket* s) {
 // they accept is kept for the next recv!.
 absl::StatusOr<bool> Readable(VM& vm, Socket* s, bool fd_ready) {
   if (!s->lookahead().empty()) return true;
-  if (PendingNotification(s)) return true;
+  if (PeerLeft(s)) return true;
   if (!fd_ready) return false;
   if (!s->is_sub()) return true;
   while (true) {
@@ -342,19 +350,26 @@ Value Poll(VM& vm, Arguments args) {
   std::vector<pollfd> fds;
   while (true) {
     // Each socket's receive descriptor, then the peer-event descriptors of
-    // monitored sockets whose notification is still to come.
+    // actor and monitored sockets whose peer's end is still to be told.
     fds.clear();
     bool any_ahead = false;
     for (Socket* s : sockets) {
       absl::StatusOr<int> fd = s->ReceiveFd();
       if (!fd.ok()) return RaiseStatus(vm, fd.status());
       fds.push_back({*fd, POLLIN, 0});
-      any_ahead |= !s->lookahead().empty() || PendingNotification(s);
+      any_ahead |= !s->lookahead().empty() || PeerLeft(s);
     }
+    // A child or thread that dies before it connects is seen by looking
+    // every kPeerCheckMs.
+    bool sliced = false;
     for (Socket* s : sockets) {
-      if (s->monitored() && !s->reported()) fds.push_back({s->peer_event_fd(), POLLIN, 0});
+      if (s->WatchesPeer() && !s->reported()) {
+        fds.push_back({s->peer_event_fd(), POLLIN, 0});
+        sliced |= s->role() == Role::kChild || s->role() == Role::kThread;
+      }
     }
     int32_t wait = any_ahead ? 0 : Remaining(timeout_ms, deadline);
+    if (sliced && (wait < 0 || wait > kPeerCheckMs)) wait = kPeerCheckMs;
     int n = ::poll(fds.data(), fds.size(), wait);
     if (n < 0 && errno != EINTR) {
       return RaiseNng(vm, absl::StrCat("nng-poll: ", std::strerror(errno)));

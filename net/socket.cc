@@ -193,7 +193,9 @@ void Socket::Close() {
   // linger): give what was sent just now time to leave.
   // (Only while a peer is connected to take them.)
   auto since_send = std::chrono::steady_clock::now() - last_send_;
-  if (since_send < kLinger && watch_->pipes.load() > 0) {
+  // A req socket that has its reply knows its request arrived.
+  bool answered = protocol_ == "req" && last_receive_ > last_send_;
+  if (since_send < kLinger && watch_->pipes.load() > 0 && !answered) {
     // It ends early when the peer hangs up: a peer that has read what it
     // wanted and closes (as worker-pool does) ends the wait at once.
     // (Closing as soon as the bytes are written is not enough: nng drops a
@@ -327,7 +329,10 @@ absl::StatusOr<Message> Socket::Receive(int32_t timeout_ms, bool* peer_gone) {
       rv = nng_recvmsg(socket_, &msg, NNG_FLAG_NONBLOCK);
     }
   }
-  if (rv == 0) return Message(msg);
+  if (rv == 0) {
+    last_receive_ = std::chrono::steady_clock::now();
+    return Message(msg);
+  }
   if (watching && watch_->lost.load() &&
       (rv == NNG_EAGAIN || rv == NNG_ETIMEDOUT || rv == NNG_ECANCELED)) {
     if (peer_gone != nullptr) *peer_gone = true;
@@ -358,6 +363,14 @@ void Socket::Subscribe(std::string topic) {
 
 void Socket::Unsubscribe(const std::string& topic) {
   topics_.erase(std::remove(topics_.begin(), topics_.end(), topic), topics_.end());
+}
+
+void Socket::MarkPeerLost() {
+  std::lock_guard<std::mutex> lock(watch_->mutex);
+  watch_->lost.store(true);
+  uint64_t one = 1;
+  ssize_t ignored = ::write(watch_->event_fd, &one, sizeof one);
+  (void)ignored;
 }
 
 bool Socket::Accepts(std::string_view topic) const {

@@ -111,7 +111,8 @@ struct ThreadPeer {
   std::mutex mutex;
   std::condition_variable changed;  // attached or done
   bool attached = false;  // its mailbox is connected
-  bool done = false;
+  bool finished = false;  // its outcome is known (failed, error)
+  bool done = false;      // its VM, and so its mailbox, is gone
   bool failed = false;
   std::string error;  // the uncaught error's message when failed
   std::thread thread;  // joined by thread-join or when the parent VM ends
@@ -176,6 +177,9 @@ class Socket : public vm::ForeignObject {
   // WatchesPeer: a lost peer ends receives (actor roles and monitors).
   bool WatchesPeer() const { return role_ != Role::kPlain || monitored_; }
   bool peer_lost() const { return watch_->lost.load(); }
+  // MarkPeerLost: the peer is gone without ever connecting (a mailbox whose
+  // parent closed before the child dialled).
+  void MarkPeerLost();
   // peer_count: the connections open now (dialled or accepted).
   int peer_count() const { return std::max(0, watch_->pipes.load()); }
   int peer_event_fd() const { return watch_->event_fd; }
@@ -247,6 +251,7 @@ class Socket : public vm::ForeignObject {
   bool reported_ = false;
   std::string ipc_path_;  // an ipc endpoint file this socket listens on
   std::chrono::steady_clock::time_point last_send_;
+  std::chrono::steady_clock::time_point last_receive_;
   // A surveyor's current survey ends at survey_deadline_ (nng's own timer
   // does not end a receive that waits longer).
   int32_t survey_time_ms_ = 1000;
