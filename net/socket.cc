@@ -425,3 +425,17 @@ Socket* AsSocket(vm::Value v) {
 }
 
 }  // namespace eta::net
+
+#if defined(__SANITIZE_THREAD__)
+// ThreadSanitizer settings, built into every binary with sockets (under
+// --config=tsan only). nng is linked from Debian's archive, built without
+// TSan: the ordering its own synchronisation gives is invisible, so its
+// accesses look like races. A process that ends is not kept waiting a
+// second (TSan's default), which spawned children would all pay.
+extern "C" const char* __tsan_default_suppressions() {
+  return "race:nni_\n"
+         "race:nng_\n";
+}
+
+extern "C" const char* __tsan_default_options() { return "atexit_sleep_ms=0"; }
+#endif
