@@ -239,6 +239,7 @@ void ThreadMain(std::shared_ptr<ThreadPeer> peer, ThreadHost* host, std::string 
   };
   absl::Status status = host->WithNewVM([&](VM& vm) -> absl::Status {
     ETA_RETURN_IF_ERROR(AttachMailbox(vm, url));
+    AsSocket(GetNetState(vm).mailbox)->set_delivery(peer);
     {
       std::lock_guard<std::mutex> lock(peer->mutex);
       peer->attached = true;

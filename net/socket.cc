@@ -200,8 +200,15 @@ void Socket::Close() {
     // wanted and closes (as worker-pool does) ends the wait at once.
     // (Closing as soon as the bytes are written is not enough: nng drops a
     // message that arrives just before its connection closes.)
+    // A thread's mailbox also stops waiting once its parent has received
+    // everything it sent.
+    auto delivered = [&] {
+      return delivery_ != nullptr &&
+             delivery_->received_by_parent.load() >= delivery_->sent_to_parent.load();
+    };
     auto deadline = last_send_ + kLinger;
-    while (watch_->pipes.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    while (watch_->pipes.load() > 0 && !delivered() &&
+           std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::microseconds(500));
     }
   }
@@ -276,7 +283,10 @@ absl::StatusOr<bool> Socket::Send(std::string_view bytes, int32_t timeout_ms) {
   }
   if (timeout_ms == 0) {
     int rv = nng_sendmsg(socket_, msg, NNG_FLAG_NONBLOCK);
-    if (rv == 0) return true;
+    if (rv == 0) {
+      if (delivery_) delivery_->sent_to_parent.fetch_add(1);
+      return true;
+    }
     nng_msg_free(msg);
     if (rv == NNG_EAGAIN) return false;
     return NngError("send!", rv);
@@ -286,7 +296,10 @@ absl::StatusOr<bool> Socket::Send(std::string_view bytes, int32_t timeout_ms) {
   nng_send_aio(socket_, aio_);
   nng_aio_wait(aio_);
   int rv = nng_aio_result(aio_);
-  if (rv == 0) return true;
+  if (rv == 0) {
+    if (delivery_) delivery_->sent_to_parent.fetch_add(1);
+    return true;
+  }
   nng_msg_free(nng_aio_get_msg(aio_));  // not sent: still ours
   nng_aio_set_msg(aio_, nullptr);
   if (rv == NNG_ETIMEDOUT) return false;
@@ -331,6 +344,7 @@ absl::StatusOr<Message> Socket::Receive(int32_t timeout_ms, bool* peer_gone) {
   }
   if (rv == 0) {
     last_receive_ = std::chrono::steady_clock::now();
+    if (thread_) thread_->received_by_parent.fetch_add(1);
     return Message(msg);
   }
   if (watching && watch_->lost.load() &&

@@ -113,6 +113,11 @@ struct ThreadPeer {
   bool attached = false;  // its mailbox is connected
   bool finished = false;  // its outcome is known (failed, error)
   bool done = false;      // its VM, and so its mailbox, is gone
+  // Messages the thread's mailbox sent and those the parent's socket has
+  // received: once the parent has them all, closing the mailbox need not
+  // linger.
+  std::atomic<uint64_t> sent_to_parent{0};
+  std::atomic<uint64_t> received_by_parent{0};
   bool failed = false;
   std::string error;  // the uncaught error's message when failed
   std::thread thread;  // joined by thread-join or when the parent VM ends
@@ -169,6 +174,9 @@ class Socket : public vm::ForeignObject {
   }
   std::shared_ptr<ChildProcess>& child() { return child_; }
   std::shared_ptr<ThreadPeer>& thread() { return thread_; }
+  // set_delivery: this is the mailbox of the thread `peer`, which counts
+  // what it sends.
+  void set_delivery(std::shared_ptr<ThreadPeer> peer) { delivery_ = std::move(peer); }
   bool monitored() const { return monitored_; }
   void set_monitored(bool on) {
     monitored_ = on;
@@ -247,6 +255,7 @@ class Socket : public vm::ForeignObject {
   Role role_ = Role::kPlain;
   std::shared_ptr<ChildProcess> child_;
   std::shared_ptr<ThreadPeer> thread_;
+  std::shared_ptr<ThreadPeer> delivery_;
   bool monitored_ = false;
   bool reported_ = false;
   std::string ipc_path_;  // an ipc endpoint file this socket listens on
