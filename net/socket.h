@@ -7,7 +7,6 @@
 
 #include <nng/nng.h>
 
-#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <chrono>
@@ -189,7 +188,7 @@ class Socket : public vm::ForeignObject {
   // parent closed before the child dialled).
   void MarkPeerLost();
   // peer_count: the connections open now (dialled or accepted).
-  int peer_count() const { return std::max(0, watch_->pipes.load()); }
+  int peer_count() const { return watch_->pipes.load(); }
   int peer_event_fd() const { return watch_->event_fd; }
   // The peer's end was reported (a down message, an error): once only.
   bool reported() const { return reported_; }
