@@ -48,12 +48,13 @@ std::unique_ptr<vm::VM> NewVM() {
 }
 
 // Builtins maps the primitives and the prelude's exports to their modules.
-const absl::flat_hash_map<std::string, std::string>& Builtins() {
+const compiler::BuiltinModules& Builtins() {
   static const auto* map = [] {
-    auto* result = new absl::flat_hash_map<std::string, std::string>;
+    auto* result = new compiler::BuiltinModules;
     vm::VM vm(vm::VMOptions{});
     vm::AddAllPrimitives(vm);
-    for (const std::string& name : vm.BuiltinNames()) (*result)[name] = "%builtins";
+    static const auto* names = new std::vector<std::string>(vm.BuiltinNames());
+    for (const std::string& name : *names) (*result)[name] = "%builtins";
     for (const auto& m : Prelude().modules()) {
       for (const std::string& name : m.exports()) (*result)[name] = "%prelude";
     }

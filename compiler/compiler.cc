@@ -318,7 +318,7 @@ absl::StatusOr<eta::module::Module> CompileModule(const ModuleSource& source,
       uint32_t index = scope.GlobalIndex(key);
       (void)index;
     } else if (options.builtins && options.builtins->contains(n)) {
-      scope.GlobalIndex(GlobalKey{options.builtins->at(n), n});
+      scope.GlobalIndex(GlobalKey{std::string(options.builtins->at(n)), n});
     } else {
       return CompileError(name->location, "module-error",
                           absl::StrCat("export of undefined name ", n, " (in module ",

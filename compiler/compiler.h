@@ -8,6 +8,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "compiler/builtin_modules.h"
 #include "compiler/datum.h"
 #include "vm/module.pb.h"
 
@@ -53,7 +54,7 @@ absl::StatusOr<std::vector<ModuleSource>> SplitProgram(
 // `predefined` names count as definitions of the module already (the
 // REPL's earlier definitions).
 struct CompileOptions {
-  const absl::flat_hash_map<std::string, std::string>* builtins = nullptr;
+  const BuiltinModules* builtins = nullptr;
   bool export_all = false;
   const std::vector<std::string>* predefined = nullptr;
 };

@@ -110,7 +110,7 @@ NodePtr Expander::BuiltinRef(const std::string& name, const SourceLocation& at) 
   std::string module = "%builtins";
   if (module_->builtins) {
     auto it = module_->builtins->find(name);
-    if (it != module_->builtins->end()) module = it->second;
+    if (it != module_->builtins->end()) module = std::string(it->second);
   }
   NodePtr n = MakeNode(Node::Kind::kGlobalRef, at);
   n->global = module_->GlobalIndex(GlobalKey{module, name});
@@ -163,7 +163,7 @@ Expander::Binding Expander::Lookup(const std::string& name, Scope* scope) {
   if (module_->builtins) {
     auto it = module_->builtins->find(name);
     if (it != module_->builtins->end()) {
-      return Binding{Binding::Kind::kGlobal, nullptr, GlobalKey{it->second, name}, true};
+      return Binding{Binding::Kind::kGlobal, nullptr, GlobalKey{std::string(it->second), name}, true};
     }
   }
   return Binding{Binding::Kind::kUnbound, nullptr, {}};

@@ -12,6 +12,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "compiler/ast.h"
+#include "compiler/builtin_modules.h"
 #include "compiler/datum.h"
 #include "compiler/macro.h"
 
@@ -38,7 +39,7 @@ struct ModuleScope {
   // imported: local name -> (exporting module, exported name)
   absl::flat_hash_map<std::string, GlobalKey> imports;
   // builtins: name -> module that provides it
-  const absl::flat_hash_map<std::string, std::string>* builtins = nullptr;
+  const BuiltinModules* builtins = nullptr;
   // The global table being built (indices used by the code).
   std::vector<GlobalKey> globals;
   absl::flat_hash_map<GlobalKey, uint32_t> global_index;

@@ -16,8 +16,8 @@ namespace eta::compiler {
 namespace {
 
 // A few builtins, as the tools would map them.
-const absl::flat_hash_map<std::string, std::string>& Builtins() {
-  static const auto* map = new absl::flat_hash_map<std::string, std::string>{
+const BuiltinModules& Builtins() {
+  static const auto* map = new BuiltinModules{
       {"car", "%builtins"},     {"cdr", "%builtins"},     {"cons", "%builtins"},
       {"+", "%builtins"},       {"-", "%builtins"},       {"=", "%builtins"},
       {"<", "%builtins"},       {"display", "%builtins"}, {"list", "%builtins"},

@@ -92,8 +92,8 @@ class Library : public ModuleResolver {
   std::string macros;
 };
 
-const absl::flat_hash_map<std::string, std::string>& Builtins() {
-  static const auto* map = new absl::flat_hash_map<std::string, std::string>{
+const BuiltinModules& Builtins() {
+  static const auto* map = new BuiltinModules{
       {"+", "%builtins"}, {"list", "%builtins"}, {"display", "%builtins"}};
   return *map;
 }

@@ -47,17 +47,20 @@ int main(int argc, char** argv) {
   if (primitives.empty() || output.empty() || inputs.empty()) {
     return Fail("usage: etac_bootstrap --primitives FILE [--prelude F] [--module NAME] -o OUT FILE...");
   }
-  absl::flat_hash_map<std::string, std::string> builtins;
+  // The map views `names` and `prelude_file`, which live until the end.
+  eta::compiler::BuiltinModules builtins;
   auto names = eta::tools::ReadFile(primitives);
   if (!names.ok()) return Fail(std::string(names.status().message()));
   for (absl::string_view n : absl::StrSplit(*names, '\n', absl::SkipEmpty())) {
-    builtins[std::string(n)] = "%builtins";
+    builtins[n] = "%builtins";
   }
+  eta::module::ModuleFile prelude_file;
   if (!prelude.empty()) {
     auto bytes = eta::tools::ReadFile(prelude);
-    eta::module::ModuleFile file;
-    if (!bytes.ok() || !file.ParseFromString(*bytes)) return Fail("cannot read the prelude");
-    for (const auto& m : file.modules()) {
+    if (!bytes.ok() || !prelude_file.ParseFromString(*bytes)) {
+      return Fail("cannot read the prelude");
+    }
+    for (const auto& m : prelude_file.modules()) {
       for (const auto& e : m.exports()) builtins[e] = "%prelude";
     }
   }

@@ -1,8 +1,6 @@
 #include "tools/program_compiler.h"
 
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -24,10 +22,10 @@ std::string Directory(const std::string& path) {
   return path.substr(0, slash);
 }
 
-absl::StatusOr<eta::module::ModuleFile> ParseModuleFile(const std::string& bytes,
+absl::StatusOr<eta::module::ModuleFile> ParseModuleFile(absl::string_view bytes,
                                                         const std::string& path) {
   eta::module::ModuleFile file;
-  if (!file.ParseFromString(bytes)) {
+  if (!file.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": invalid compiled module file (corrupt or truncated)"));
   }
@@ -48,29 +46,33 @@ compiler::ModuleInterface InterfaceOf(const eta::module::Module& m) {
 
 }  // namespace
 
-const std::string* EmbeddedModuleBytes(const std::string& name) {
+std::optional<absl::string_view> EmbeddedModuleBytes(absl::string_view name) {
+  // Views of the embedded data: nothing is copied at start-up.
   static const auto* modules = [] {
-    auto* map = new absl::flat_hash_map<std::string, std::string>;
+    auto* map = new absl::flat_hash_map<absl::string_view, absl::string_view>;
     for (const auto& file : stdlib::EmbeddedFiles()) {
-      (*map)[file.name] = std::string(reinterpret_cast<const char*>(file.data), file.size);
+      (*map)[file.name] = absl::string_view(reinterpret_cast<const char*>(file.data), file.size);
     }
     return map;
   }();
   auto it = modules->find(name);
-  return it == modules->end() ? nullptr : &it->second;
+  if (it == modules->end()) return std::nullopt;
+  return it->second;
 }
 
-const absl::flat_hash_map<std::string, std::string>& BuiltinMap() {
+const compiler::BuiltinModules& BuiltinMap() {
+  // Keys are views of the embedded name lists.
   static const auto* map = [] {
-    auto* m = new absl::flat_hash_map<std::string, std::string>;
-    if (const std::string* names = EmbeddedModuleBytes("primitives.txt")) {
+    auto* m = new compiler::BuiltinModules;
+    m->reserve(512);
+    if (auto names = EmbeddedModuleBytes("primitives.txt")) {
       for (absl::string_view name : absl::StrSplit(*names, '\n', absl::SkipEmpty())) {
-        (*m)[std::string(name)] = "%builtins";
+        (*m)[name] = "%builtins";
       }
     }
-    if (const std::string* names = EmbeddedModuleBytes("prelude_exports.txt")) {
+    if (auto names = EmbeddedModuleBytes("prelude_exports.txt")) {
       for (absl::string_view name : absl::StrSplit(*names, '\n', absl::SkipEmpty())) {
-        (*m)[std::string(name)] = "%prelude";
+        (*m)[name] = "%prelude";
       }
     }
     return m;
@@ -194,7 +196,7 @@ absl::StatusOr<compiler::ModuleInterface> ProgramCompiler::Resolve(
       modules = CompileText(*text, found, name);
       directories_.pop_back();
     }
-  } else if (const std::string* bytes = EmbeddedModuleBytes(name)) {
+  } else if (auto bytes = EmbeddedModuleBytes(name)) {
     auto file = ParseModuleFile(*bytes, name);
     if (file.ok()) {
       std::vector<eta::module::Module> list;

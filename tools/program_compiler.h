@@ -6,6 +6,7 @@
 #define ETA_TOOLS_PROGRAM_COMPILER_H_
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,10 +21,11 @@ namespace eta::tools {
 // BuiltinMap returns every builtin name with the module that provides it:
 // the VM's primitives and the prelude's definitions (from the embedded
 // standard library).
-const absl::flat_hash_map<std::string, std::string>& BuiltinMap();
+const compiler::BuiltinModules& BuiltinMap();
 
-// EmbeddedModule returns the compiled bytes of an embedded module, or null.
-const std::string* EmbeddedModuleBytes(const std::string& name);
+// EmbeddedModuleBytes returns the compiled bytes of an embedded module (a
+// view of data in the binary), or nothing.
+std::optional<absl::string_view> EmbeddedModuleBytes(absl::string_view name);
 
 // ModuleSearchPath returns --path dirs followed by ETA_MODULE_PATH entries.
 std::vector<std::string> ModuleSearchPath(const std::vector<std::string>& path_flags);

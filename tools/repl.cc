@@ -4,7 +4,6 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <iostream>
 
 #include <editline/readline.h>
 
@@ -36,7 +35,15 @@ class LineSource {
       std::free(text);
       return true;
     }
-    return static_cast<bool>(std::getline(std::cin, *line));
+    char* text = nullptr;
+    size_t capacity = 0;
+    ssize_t length = ::getline(&text, &capacity, stdin);
+    if (length >= 0) {
+      if (length > 0 && text[length - 1] == '\n') --length;
+      line->assign(text, static_cast<size_t>(length));
+    }
+    std::free(text);
+    return length >= 0;
   }
 
   bool interactive() const { return interactive_; }

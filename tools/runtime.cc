@@ -13,9 +13,13 @@ namespace eta::tools {
 absl::Status LoadPrelude(vm::VM& vm) {
   // Parsed once per process, shared by every VM (thread VMs included).
   static const eta::module::ModuleFile* const prelude = [] {
-    const std::string* bytes = EmbeddedModuleBytes("%prelude");
-    auto* file = new eta::module::ModuleFile;
-    if (!bytes || !file->ParseFromString(*bytes)) file->Clear();
+    auto bytes = EmbeddedModuleBytes("%prelude");
+    // In an arena: a few large blocks rather than a malloc per message.
+    auto* arena = new google::protobuf::Arena;
+    auto* file = google::protobuf::Arena::CreateMessage<eta::module::ModuleFile>(arena);
+    if (!bytes || !file->ParseFromArray(bytes->data(), static_cast<int>(bytes->size()))) {
+      file->Clear();
+    }
     return file;
   }();
   if (prelude->modules_size() == 0) {

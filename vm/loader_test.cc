@@ -82,11 +82,12 @@ void ExpectRejected(const Module& m, const std::string& fragment) {
 }
 
 // The builtin map a compiler needs: every primitive of a VM.
-const absl::flat_hash_map<std::string, std::string>& PrimitiveMap() {
+const compiler::BuiltinModules& PrimitiveMap() {
   static const auto* map = [] {
-    auto* result = new absl::flat_hash_map<std::string, std::string>;
+    auto* result = new compiler::BuiltinModules;
     auto vm = NewVM();
-    for (const std::string& name : vm->BuiltinNames()) (*result)[name] = "%builtins";
+    static const auto* names = new std::vector<std::string>(vm->BuiltinNames());
+    for (const std::string& name : *names) (*result)[name] = "%builtins";
     return result;
   }();
   return *map;

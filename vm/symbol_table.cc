@@ -8,7 +8,7 @@ Symbol* SymbolTable::Intern(Heap& heap, std::string_view name) {
   auto it = symbols_.find(absl::string_view(name.data(), name.size()));
   if (it != symbols_.end()) return it->second;
   Symbol* symbol = heap.New<Symbol>(std::string(name));
-  if (symbol != nullptr) symbols_.emplace(std::string(name), symbol);
+  if (symbol != nullptr) symbols_.emplace(absl::string_view(symbol->name), symbol);
   return symbol;
 }
 

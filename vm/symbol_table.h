@@ -21,7 +21,9 @@ class SymbolTable {
   void Trace(Tracer& tracer) const;
 
  private:
-  absl::flat_hash_map<std::string, Symbol*> symbols_;
+  // Keys view each symbol's own name: symbols are never freed while the
+  // table marks them, and the heap does not move objects.
+  absl::flat_hash_map<absl::string_view, Symbol*> symbols_;
 };
 
 }  // namespace eta::vm

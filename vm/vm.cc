@@ -21,7 +21,7 @@ absl::string_view AsAbsl(std::string_view s) { return absl::string_view(s.data()
 VM::VM(VMOptions options)
     : options_(std::move(options)), heap_(options_.heap) {
   heap_.SetRootTracer([this](Tracer& tracer) { TraceRoots(tracer); });
-  stack_.resize(1 << 14);
+  stack_.resize(1 << 10);
   frames_.reserve(256);
   frame_limit_ = options_.max_frames;
   output_port_ = Value::FromObject(
@@ -35,6 +35,10 @@ VM::VM(VMOptions options)
   auto builtins = std::make_unique<LoadedModule>();
   builtins->name = "%builtins";
   builtins->body_run = true;
+  // Room for every builtin of the tools, so registering them never rehashes.
+  builtins->globals.reserve(512);
+  builtins->exports.reserve(512);
+  builtins->export_cells.reserve(512);
   builtins_ = builtins.get();
   modules_by_name_[builtins->name] = builtins.get();
   modules_.push_back(std::move(builtins));
