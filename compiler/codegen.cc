@@ -134,13 +134,23 @@ class FunctionEmitter {
 
   void Emit(Opcode op, std::initializer_list<uint32_t> operands = {}) {
     const auto& info = kOpcodeInfo[static_cast<int>(op)];
-    // Peephole: UNSPECIFIED then POP does nothing, unless a jump lands between.
-    if (op == Opcode::kPOP && last_op_pc_ + 1 == Pc() && last_label_pc_ + 1 < Pc() &&
-        out_->code(last_op_pc_) == static_cast<uint32_t>(Opcode::kUNSPECIFIED)) {
-      out_->mutable_code()->RemoveLast();
-      depth_ -= 1;
-      last_op_pc_ = UINT32_MAX - 1;
-      return;
+    // Peepholes on a POP right after a one-word instruction, unless a jump
+    // lands between: UNSPECIFIED then POP does nothing, and VECTOR_SET then
+    // POP is VECTOR_SET_POP.
+    if (op == Opcode::kPOP && last_op_pc_ + 1 == Pc() && last_label_pc_ + 1 < Pc()) {
+      uint32_t last = out_->code(last_op_pc_);
+      if (last == static_cast<uint32_t>(Opcode::kUNSPECIFIED)) {
+        out_->mutable_code()->RemoveLast();
+        depth_ -= 1;
+        last_op_pc_ = UINT32_MAX - 1;
+        return;
+      }
+      if (last == static_cast<uint32_t>(Opcode::kVECTOR_SET)) {
+        out_->set_code(last_op_pc_, static_cast<uint32_t>(Opcode::kVECTOR_SET_POP));
+        depth_ -= 1;
+        last_op_pc_ = UINT32_MAX - 1;
+        return;
+      }
     }
     last_op_pc_ = Pc();
     out_->add_code(static_cast<uint32_t>(op));

@@ -1,5 +1,7 @@
 // etai: runs an Eta program (.eta source, compiled in memory, or .etac).
 //   etai [--path DIRS] [--mailbox URL] [--disasm] FILE [ARGS...]
+#include <malloc.h>
+
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -34,6 +36,11 @@ int Usage(FILE* to, int status) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Large blocks (the storage of big vectors and strings) come from the
+  // malloc heap and stay there after a collection frees them, so the next
+  // one reuses pages already mapped instead of faulting in fresh ones.
+  mallopt(M_MMAP_THRESHOLD, 256 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
   std::vector<std::string> path_flags;
   std::string file, mailbox;
   bool disasm = false;

@@ -114,6 +114,7 @@ bool CheckAllocation(VM& vm, size_t count, size_t element_size) {
     vm.RaiseOutOfMemory();
     return false;
   }
+  if (count * element_size >= kLargeObjectBytes) vm.heap().CollectIfDue(count * element_size);
   return true;
 }
 

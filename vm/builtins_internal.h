@@ -56,7 +56,9 @@ std::optional<Range> RangeArguments(VM& vm, const char* procedure,
                                     size_t length);
 
 // CheckAllocation raises out-of-memory (returning false) when `count`
-// elements of `element_size` bytes would exceed the heap limit.
+// elements of `element_size` bytes would exceed the heap limit. For a large
+// object it first collects if that much storage would make a collection due
+// (it may collect: callers hold no unrooted objects).
 bool CheckAllocation(VM& vm, size_t count, size_t element_size);
 
 // ReportLargeObject tells the heap about the storage of a new object with

@@ -52,6 +52,16 @@ struct Function {
   // The module's constants and globals, cached for the interpreter.
   const Value* constants = nullptr;
   Global* const* globals = nullptr;
+  // Derived by Finish() for the interpreter's call fast path: the argument
+  // count it accepts (none when there is a rest list) and the stack slots a
+  // frame needs.
+  uint32_t fast_argc = UINT32_MAX;
+  uint32_t stack_need = 0;
+
+  void Finish() {
+    fast_argc = rest ? UINT32_MAX : required;
+    stack_need = frame_size + max_stack + 8;
+  }
 
   // LocationAt renders "file:line:col" for the instruction at `pc`.
   std::string LocationAt(uint32_t pc) const;

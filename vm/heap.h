@@ -83,6 +83,12 @@ class Heap {
 
   // Collect runs a full collection now.
   void Collect();
+  // CollectIfDue collects now if `bytes` more would make a collection due:
+  // called before a large object's storage is allocated, so storage that
+  // the collection frees is reused for it instead of fresh memory.
+  void CollectIfDue(size_t bytes) {
+    if (!collecting_ && allocated_since_gc_ + bytes >= next_gc_) Collect();
+  }
 
   // PushRoot/PopRoot keep a C++ local alive (LIFO); use Rooted instead.
   void PushRoot(Value* slot) { handles_.push_back(slot); }

@@ -236,17 +236,19 @@ Value VM::Execute(size_t entry_frames) {
   }
 
   // ---- Arithmetic and predicates with fixnum fast paths ----
+// The fast paths read operands in place: copying whole Values first makes
+// the compiler move them through memory.
 #define ARITH(NAME, builtin_op, slow_op, symbol)                          \
   CASE(NAME) {                                                            \
-    Value b = sp[-1];                                                     \
-    Value a = sp[-2];                                                     \
     int64_t r;                                                            \
-    if (a.IsFixnum() && b.IsFixnum() &&                                   \
-        !builtin_op(a.AsFixnum(), b.AsFixnum(), &r)) {                    \
+    if (sp[-2].IsFixnum() && sp[-1].IsFixnum() &&                         \
+        !builtin_op(sp[-2].AsFixnum(), sp[-1].AsFixnum(), &r)) {          \
       sp[-2] = Value::Fixnum(r);                                          \
       --sp;                                                               \
       DISPATCH();                                                         \
     }                                                                     \
+    Value b = sp[-1];                                                     \
+    Value a = sp[-2];                                                     \
     Value result;                                                         \
     int bad = ArithmeticSlow(ArithOp::slow_op, a, b, &result);            \
     if (bad) TYPE_ERROR(symbol, bad, "a number", bad == 1 ? a : b);       \
@@ -277,13 +279,14 @@ Value VM::Execute(size_t entry_frames) {
 
 #define COMPARE(NAME, op, slow_op, symbol)                                \
   CASE(NAME) {                                                            \
+    if (sp[-2].IsFixnum() && sp[-1].IsFixnum()) {                         \
+      sp[-2] = Value::Bool(sp[-2].AsFixnum() op sp[-1].AsFixnum());       \
+      --sp;                                                               \
+      DISPATCH();                                                         \
+    }                                                                     \
     Value b = sp[-1];                                                     \
     Value a = sp[-2];                                                     \
     --sp;                                                                 \
-    if (a.IsFixnum() && b.IsFixnum()) {                                   \
-      sp[-1] = Value::Bool(a.AsFixnum() op b.AsFixnum());                 \
-      DISPATCH();                                                         \
-    }                                                                     \
     bool result;                                                          \
     int bad = CompareSlow(CompareOp::slow_op, a, b, &result);             \
     if (bad) {                                                            \
@@ -303,13 +306,13 @@ Value VM::Execute(size_t entry_frames) {
   // ---- Fused test-and-branch: the jump is taken when the test fails ----
 #define BRANCH_COMPARE(NAME, op, slow_op, symbol)                         \
   CASE(NAME) {                                                            \
-    Value b = sp[-1];                                                     \
-    Value a = sp[-2];                                                     \
     int32_t offset = static_cast<int32_t>(*pc++);                         \
     bool result;                                                          \
-    if (a.IsFixnum() && b.IsFixnum()) {                                   \
-      result = a.AsFixnum() op b.AsFixnum();                              \
+    if (sp[-2].IsFixnum() && sp[-1].IsFixnum()) {                         \
+      result = sp[-2].AsFixnum() op sp[-1].AsFixnum();                    \
     } else {                                                              \
+      Value b = sp[-1];                                                   \
+      Value a = sp[-2];                                                   \
       int bad = CompareSlow(CompareOp::slow_op, a, b, &result);           \
       if (bad) TYPE_ERROR(symbol, bad, "a number", bad == 1 ? a : b);     \
     }                                                                     \
@@ -444,41 +447,42 @@ Value VM::Execute(size_t entry_frames) {
     --sp;
     DISPATCH();
   }
+  // Vector access: operands are checked in place; CHECK_VECTOR_INDEX
+  // raises for a non-vector, a non-integer or an index out of range.
+#define CHECK_VECTOR_INDEX(name, vector_slot, index_slot)                      \
+  if (!IsVector(vector_slot)) TYPE_ERROR(name, 1, "a vector", vector_slot);    \
+  if (!(index_slot).IsFixnum()) {                                              \
+    TYPE_ERROR(name, 2, "an exact integer", index_slot);                       \
+  }                                                                            \
+  if (static_cast<uint64_t>((index_slot).AsFixnum()) >=                        \
+      As<Vector>(vector_slot)->items.size()) {                                 \
+    Value index = index_slot;                                                  \
+    SYNC();                                                                    \
+    RAISE(RaiseRangeError(name, 2,                                             \
+                          absl::StrCat("index ", index.AsFixnum(), " for length ", \
+                                       As<Vector>(vector_slot)->items.size()), \
+                          index));                                             \
+  }
   CASE(VECTOR_REF) {
-    Value v = sp[-2];
-    Value i = sp[-1];
-    if (!IsVector(v)) TYPE_ERROR("vector-ref", 1, "a vector", v);
-    if (!i.IsFixnum()) TYPE_ERROR("vector-ref", 2, "an exact integer", i);
-    auto& items = As<Vector>(v)->items;
-    if (i.AsFixnum() < 0 || static_cast<uint64_t>(i.AsFixnum()) >= items.size()) {
-      SYNC();
-      RAISE(RaiseRangeError("vector-ref", 2,
-                             absl::StrCat("index ", i.AsFixnum(),
-                                          " for length ", items.size()),
-                             i));
-    }
-    sp[-2] = items[i.AsFixnum()];
+    CHECK_VECTOR_INDEX("vector-ref", sp[-2], sp[-1]);
+    sp[-2] = As<Vector>(sp[-2])->items[sp[-1].AsFixnum()];
     --sp;
     DISPATCH();
   }
   CASE(VECTOR_SET) {
-    Value v = sp[-3];
-    Value i = sp[-2];
-    if (!IsVector(v)) TYPE_ERROR("vector-set!", 1, "a vector", v);
-    if (!i.IsFixnum()) TYPE_ERROR("vector-set!", 2, "an exact integer", i);
-    auto& items = As<Vector>(v)->items;
-    if (i.AsFixnum() < 0 || static_cast<uint64_t>(i.AsFixnum()) >= items.size()) {
-      SYNC();
-      RAISE(RaiseRangeError("vector-set!", 2,
-                             absl::StrCat("index ", i.AsFixnum(),
-                                          " for length ", items.size()),
-                             i));
-    }
-    items[i.AsFixnum()] = sp[-1];
+    CHECK_VECTOR_INDEX("vector-set!", sp[-3], sp[-2]);
+    As<Vector>(sp[-3])->items[sp[-2].AsFixnum()] = sp[-1];
     sp[-3] = Value::Unspecified();
     sp -= 2;
     DISPATCH();
   }
+  CASE(VECTOR_SET_POP) {
+    CHECK_VECTOR_INDEX("vector-set!", sp[-3], sp[-2]);
+    As<Vector>(sp[-3])->items[sp[-2].AsFixnum()] = sp[-1];
+    sp -= 3;
+    DISPATCH();
+  }
+#undef CHECK_VECTOR_INDEX
 
   // ---- Calls ----
   CASE(CALL) {
@@ -491,9 +495,8 @@ Value VM::Execute(size_t entry_frames) {
       const Function* target_fn = target->function;
       size_t base = static_cast<size_t>(callee_slot + 1 - stack);
       // (pending_escape_id_ is only set on the special-call path, never here.)
-      if (argc == target_fn->required && !target_fn->rest &&
-          frames_.size() < frame_limit_ &&
-          base + target_fn->frame_size + target_fn->max_stack + 8 <= stack_.size()) {
+      if (argc == target_fn->fast_argc && frames_.size() < frame_limit_ &&
+          base + target_fn->stack_need <= stack_.size()) {
         frames_.back().pc = pc;
         frames_.push_back(Frame{target, target_fn->code.data(),
                                 static_cast<uint32_t>(base), 0});
@@ -512,8 +515,7 @@ Value VM::Execute(size_t entry_frames) {
       const Function* target_fn = target->function;
       Frame& current = frames_.back();
       size_t base = current.base;
-      if (argc == target_fn->required && !target_fn->rest &&
-          base + target_fn->frame_size + target_fn->max_stack + 8 <= stack_.size()) {
+      if (argc == target_fn->fast_argc && base + target_fn->stack_need <= stack_.size()) {
         Value* destination = stack + base - 1;
         for (uint32_t i = 0; i <= argc; ++i) destination[i] = callee_slot[i];
         current.closure = target;
@@ -585,7 +587,7 @@ do_call: {
       pending_escape_id_ = 0;
     }
     size_t base = static_cast<size_t>(callee_slot + 1 - stack);
-    size_t needed = base + target_fn->frame_size + target_fn->max_stack + 8;
+    size_t needed = base + target_fn->stack_need;
     if (needed > stack_.size()) {
       GrowStack(needed);
       size_t sp_index = static_cast<size_t>(sp - stack);

@@ -392,6 +392,7 @@ absl::Status VM::LoadModuleMessage(const eta::module::Module& m,
     fn->module = module;
     fn->constants = module->constants.data();
     fn->globals = module->globals.data();
+    fn->Finish();
     module->functions.push_back(std::move(fn));
   }
   return absl::OkStatus();

@@ -81,7 +81,8 @@ namespace eta::vm {
   X(BRANCH_LOCAL_LE, 3, 0, 0, "unless L[a] <= b as int32: pc += c")          \
   X(BRANCH_LOCAL_GT, 3, 0, 0, "unless L[a] > b as int32: pc += c")           \
   X(BRANCH_LOCAL_GE, 3, 0, 0, "unless L[a] >= b as int32: pc += c")          \
-  X(LOCAL_ADD_IMM, 2, 0, 1, "push(L[a] + b as int32)")
+  X(LOCAL_ADD_IMM, 2, 0, 1, "push(L[a] + b as int32)")                     \
+  X(VECTOR_SET_POP, 0, 3, 0, "x = pop(); i = pop(); v = pop(); v[i] = x")
 
 // Opcode enumerates the instructions.
 enum class Opcode : uint8_t {

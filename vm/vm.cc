@@ -416,6 +416,7 @@ absl::StatusOr<Value> VM::Call(Value procedure, absl::Span<const Value> args) {
     trampoline_.max_stack = argc + 1;
     trampoline_.constants = builtins_->constants.data();
     trampoline_.globals = builtins_->globals.data();
+    trampoline_.Finish();
     Closure* entry = heap_.NewClosure(&trampoline_, 0);
     if (!entry) {
       sp_ = slot;
