@@ -168,6 +168,11 @@ if "$etai" "$empty" >/dev/null 2>"$tmp/empty.err"; then
     mean="$(sed -n 's/^ *"mean": *\([0-9.eE+-]*\),*$/\1/p' "$tmp/empty.json" | head -n 1)"
     sd="$(sed -n 's/^ *"stddev": *\([0-9.eE+-]*\),*$/\1/p' "$tmp/empty.json" | head -n 1)"
     startup="$(awk -v m="$mean" -v s="$sd" 'BEGIN { printf "%.2f ms (mean of 200, sd %.2f ms)", m * 1000, s * 1000 }')"
+    # The floor on this machine: starting a process that does nothing.
+    "$hyperfine_bin" -N --warmup 10 --runs 200 --style none \
+      --export-json "$tmp/true.json" -- "/bin/true" >/dev/null 2>&1
+    mean="$(sed -n 's/^ *"mean": *\([0-9.eE+-]*\),*$/\1/p' "$tmp/true.json" | head -n 1)"
+    startup="$startup; /bin/true: $(awk -v m="$mean" 'BEGIN { printf "%.2f ms", m * 1000 }')"
   else
     best=""
     for ((i = 0; i < 20; i++)); do
