@@ -4,6 +4,7 @@
 #include <spawn.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <random>
 #include <functional>
@@ -146,7 +147,7 @@ Value Spawn(VM& vm, Arguments args) {
     // that pid in a different pid namespace sharing /tmp).
     for (int attempt = 0; attempt < 100; ++attempt) {
       status = s->ListenPrivate(absl::StrCat("ipc:///tmp/eta-", ::getpid(), "-",
-                                             state.next_endpoint++, ".sock"));
+                                             NetState::NextEndpoint(), ".sock"));
       if (status.ok() || status.message().find(nng_strerror(NNG_EADDRINUSE)) ==
                              absl::string_view::npos) {
         break;
@@ -290,7 +291,7 @@ Value StartThread(VM& vm, const char* who, ThreadJob job) {
   Socket* s = *opened;
   vm::Rooted keep(vm.heap(), Value::FromObject(s));
   std::string url = absl::StrCat("inproc://eta-thread-", reinterpret_cast<uintptr_t>(&vm),
-                                 "-", state.next_endpoint++);
+                                 "-", NetState::NextEndpoint());
   if (absl::Status status = s->Listen(url); !status.ok()) {
     return vm.RaiseError("nng-error", absl::StrCat(who, ": ", status.message()));
   }
@@ -533,9 +534,12 @@ NetState::~NetState() {
   }
 }
 
-uint64_t NetState::RandomStart() {
-  std::random_device random;
-  return random() % 1000000;
+uint64_t NetState::NextEndpoint() {
+  static std::atomic<uint64_t> next{[] {
+    std::random_device random;
+    return static_cast<uint64_t>(random() % 1000000);
+  }()};
+  return next.fetch_add(1, std::memory_order_relaxed);
 }
 
 NetState& GetNetState(VM& vm) {

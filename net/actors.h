@@ -37,16 +37,16 @@ class ThreadHost {
 // search path children inherit.
 class NetState : public vm::VMExtension {
  public:
-  static uint64_t RandomStart();
+  // NextEndpoint numbers default endpoints, unique across the process's
+  // VMs (threads included). Numbers start at random: processes in
+  // different pid namespaces sharing /tmp can have the same pid.
+  static uint64_t NextEndpoint();
   ~NetState() override;
   void Trace(vm::Tracer& tracer) override { tracer.Mark(mailbox); }
 
   vm::Value mailbox = vm::Value::Nil();
   std::vector<std::shared_ptr<ChildProcess>> children;
   std::vector<std::string> search_path;
-  // Endpoint numbers start at random: processes in different pid
-  // namespaces sharing /tmp can have the same pid.
-  uint64_t next_endpoint = RandomStart();
   std::vector<std::shared_ptr<ThreadPeer>> threads;  // joined at the end
   ThreadHost* thread_host = nullptr;
   int parent_pid = 0;  // a spawned program's parent, when it attached

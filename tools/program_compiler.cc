@@ -107,6 +107,7 @@ absl::Status ProgramCompiler::Deliver(const eta::module::Module& module) {
 absl::StatusOr<std::vector<eta::module::Module>> ProgramCompiler::CompileFile(
     const std::string& path) {
   ETA_ASSIGN_OR_RETURN(std::string bytes, ReadFile(path));
+  files_.push_back(path);
   directories_.push_back(Directory(path));
   absl::StatusOr<std::vector<eta::module::Module>> result;
   if (path.size() > 5 && path.substr(path.size() - 5) == ".etac") {
@@ -192,6 +193,7 @@ absl::StatusOr<compiler::ModuleInterface> ProgramCompiler::Resolve(
         loading_.pop_back();
         return text.status();
       }
+      files_.push_back(found);
       directories_.push_back(Directory(found));
       modules = CompileText(*text, found, name);
       directories_.pop_back();

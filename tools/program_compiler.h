@@ -43,6 +43,8 @@ class ProgramCompiler : public compiler::ModuleResolver {
 
   absl::StatusOr<compiler::ModuleInterface> Resolve(
       const std::string& name, const compiler::SourceLocation& at) override;
+  // files lists every file read so far (the program and imported modules).
+  const std::vector<std::string>& files() const { return files_; }
 
  private:
   absl::Status Deliver(const eta::module::Module& module);
@@ -54,6 +56,7 @@ class ProgramCompiler : public compiler::ModuleResolver {
   absl::flat_hash_map<std::string, compiler::ModuleInterface> known_;
   std::vector<std::string> loading_;  // import chain, for cycle errors
   std::vector<std::string> directories_;  // directory of the importing file
+  std::vector<std::string> files_;
 };
 
 }  // namespace eta::tools

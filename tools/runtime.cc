@@ -1,5 +1,9 @@
 #include "tools/runtime.h"
 
+#include <sys/stat.h>
+#include <time.h>
+
+#include <atomic>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -25,36 +29,73 @@ absl::Status LoadPrelude(vm::VM& vm) {
   if (prelude->modules_size() == 0) {
     return absl::InternalError("the embedded prelude is missing");
   }
+  // Verified by the first VM of the process; the others (threads) trust it.
+  static std::atomic<bool> verified{false};
+  auto verify = verified.load() ? vm::VM::Verify::kAlreadyVerified : vm::VM::Verify::kVerify;
   for (const auto& m : prelude->modules()) {
-    absl::Status s = vm.LoadModuleMessage(m);
+    absl::Status s = vm.LoadModuleMessage(m, {}, verify);
     if (s.ok()) s = vm.RunModule(m.name(), false);
     if (!s.ok()) {
       return absl::InternalError(absl::StrCat("prelude: ", s.message(), "\n",
                                               vm.DescribeUncaught()));
     }
   }
+  verified.store(true);
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<std::string>> RunFileModules(
-    vm::VM& vm, const std::string& path, const std::vector<std::string>& search_path,
-    bool call_main) {
-  std::vector<std::string> load_order;
+namespace {
+
+// Stamp describes a file as it is now (size 0, time 0 when it is gone).
+CompiledProgram::FileStamp Stamp(const std::string& path) {
+  CompiledProgram::FileStamp stamp{path};
+  struct stat st;
+  if (stat(path.c_str(), &st) == 0) {
+    stamp.size = st.st_size;
+    stamp.mtime_ns = int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec;
+  }
+  return stamp;
+}
+
+bool Unchanged(const CompiledProgram& program) {
+  for (const auto& file : program.files) {
+    if (!(Stamp(file.path) == file)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+absl::StatusOr<CompiledProgram> CompileProgram(const std::string& path,
+                                               const std::vector<std::string>& search_path) {
+  CompiledProgram program;
   ProgramCompiler compiler(search_path, [&](const eta::module::Module& m) -> absl::Status {
-    absl::Status s = vm.LoadModuleMessage(m);
-    if (s.ok()) load_order.push_back(m.name());
-    return s;
+    program.modules.push_back(m);
+    return absl::OkStatus();
   });
+  struct timespec start;
+  clock_gettime(CLOCK_REALTIME, &start);
   ETA_ASSIGN_OR_RETURN(std::vector<eta::module::Module> own, compiler.CompileFile(path));
-  std::vector<std::string> own_names;
-  for (const auto& m : own) own_names.push_back(m.name());
-  for (const std::string& name : load_order) {
+  // A file modified while it was being compiled (or just before: file times
+  // are coarse) may not be what was read: such a program is not reused.
+  int64_t racy_after = int64_t{start.tv_sec} * 1000000000 + start.tv_nsec - 50000000;
+  for (const std::string& file : compiler.files()) {
+    program.files.push_back(Stamp(file));
+    if (program.files.back().mtime_ns >= racy_after) program.reusable = false;
+  }
+  for (const auto& m : own) program.own.push_back(m.name());
+  return program;
+}
+
+absl::Status RunProgram(vm::VM& vm, const CompiledProgram& program, bool call_main) {
+  for (const auto& m : program.modules) ETA_RETURN_IF_ERROR(vm.LoadModuleMessage(m));
+  for (const auto& m : program.modules) {
     bool is_own = false;
-    for (const auto& m : own) is_own |= m.name() == name;
-    ETA_RETURN_IF_ERROR(vm.RunModule(name, call_main && is_own));
+    for (const std::string& name : program.own) is_own |= m.name() == name;
+    ETA_RETURN_IF_ERROR(vm.RunModule(m.name(), call_main && is_own));
     if (vm.exit_requested()) break;
   }
-  return own_names;
+  return absl::OkStatus();
 }
 
 absl::Status ThreadHost::WithNewVM(const std::function<absl::Status(vm::VM&)>& body) {
@@ -69,10 +110,23 @@ absl::Status ThreadHost::WithNewVM(const std::function<absl::Status(vm::VM&)>& b
 }
 
 absl::StatusOr<std::string> ThreadHost::LoadFile(vm::VM& vm, const std::string& path) {
-  ETA_ASSIGN_OR_RETURN(std::vector<std::string> own,
-                       RunFileModules(vm, path, search_path_, /*call_main=*/false));
-  if (own.empty()) return absl::InvalidArgumentError(absl::StrCat(path, ": no module"));
-  return own.back();
+  std::shared_ptr<const CompiledProgram> program;
+  {
+    absl::MutexLock lock(&mutex_);
+    auto it = compiled_.find(path);
+    if (it != compiled_.end()) program = it->second;
+  }
+  if (program == nullptr || !Unchanged(*program)) {
+    ETA_ASSIGN_OR_RETURN(CompiledProgram compiled, CompileProgram(path, search_path_));
+    program = std::make_shared<const CompiledProgram>(std::move(compiled));
+    if (program->reusable) {
+      absl::MutexLock lock(&mutex_);
+      compiled_[path] = program;
+    }
+  }
+  ETA_RETURN_IF_ERROR(RunProgram(vm, *program, /*call_main=*/false));
+  if (program->own.empty()) return absl::InvalidArgumentError(absl::StrCat(path, ": no module"));
+  return program->own.back();
 }
 
 }  // namespace eta::tools

@@ -4,13 +4,19 @@
 #ifndef ETA_TOOLS_RUNTIME_H_
 #define ETA_TOOLS_RUNTIME_H_
 
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "net/actors.h"
+#include "absl/synchronization/mutex.h"
 #include "tools/runtime_primitives.h"
+#include "vm/module.pb.h"
 #include "vm/vm.h"
 
 namespace eta::tools {
@@ -18,13 +24,30 @@ namespace eta::tools {
 // LoadPrelude loads and runs the embedded prelude in `vm`.
 absl::Status LoadPrelude(vm::VM& vm);
 
-// RunFileModules compiles (or reads) the program `path` and its imports,
-// loads them into `vm` and runs their bodies in order, calling `main` of the
-// program's own modules when `call_main`. Returns the program's own module
-// names. An uncaught error leaves vm.uncaught_error() set.
-absl::StatusOr<std::vector<std::string>> RunFileModules(
-    vm::VM& vm, const std::string& path, const std::vector<std::string>& search_path,
-    bool call_main);
+// CompiledProgram is a program file compiled with its imports: every
+// module in load order, the names of the file's own modules, and the files
+// the compiler read with their sizes and modification times.
+struct CompiledProgram {
+  struct FileStamp {
+    std::string path;
+    int64_t size = 0;
+    int64_t mtime_ns = 0;
+    bool operator==(const FileStamp& other) const = default;
+  };
+  std::vector<eta::module::Module> modules;
+  std::vector<std::string> own;
+  std::vector<FileStamp> files;
+  bool reusable = true;  // false when a file changed around compile time
+};
+
+// CompileProgram compiles (or reads) the program `path` and its imports.
+absl::StatusOr<CompiledProgram> CompileProgram(const std::string& path,
+                                               const std::vector<std::string>& search_path);
+
+// RunProgram loads a compiled program into `vm` and runs its modules' bodies
+// in order, calling `main` of the program's own modules when `call_main`.
+// An uncaught error leaves vm.uncaught_error() set.
+absl::Status RunProgram(vm::VM& vm, const CompiledProgram& program, bool call_main);
 
 // ThreadHost makes the VMs of spawn-thread and spawn-thread-with: builtins,
 // prelude, eval, module loading from the search path.
@@ -33,10 +56,15 @@ class ThreadHost : public net::ThreadHost {
   explicit ThreadHost(std::vector<std::string> search_path)
       : search_path_(std::move(search_path)) {}
   absl::Status WithNewVM(const std::function<absl::Status(vm::VM&)>& body) override;
+  // LoadFile compiles a file once per process: later threads reuse the
+  // compiled modules while none of the files read has changed.
   absl::StatusOr<std::string> LoadFile(vm::VM& vm, const std::string& path) override;
 
  private:
   std::vector<std::string> search_path_;
+  absl::Mutex mutex_;
+  absl::flat_hash_map<std::string, std::shared_ptr<const CompiledProgram>> compiled_
+      ABSL_GUARDED_BY(mutex_);
 };
 
 }  // namespace eta::tools

@@ -223,7 +223,7 @@ absl::Status VM::LoadModule(const std::string& serialized_module) {
 }
 
 absl::Status VM::LoadModuleMessage(const eta::module::Module& m,
-                                   std::string_view shared_namespace) {
+                                   std::string_view shared_namespace, Verify verify) {
   if (m.format_version() != kFormatVersion) {
     return Invalid(m.name(), absl::StrCat("format version ", m.format_version(),
                                           ", this VM reads version ",
@@ -245,9 +245,11 @@ absl::Status VM::LoadModuleMessage(const eta::module::Module& m,
                        ", which is not loaded"));
     }
   }
-  ETA_RETURN_IF_ERROR(VerifyConstants(m));
-  for (int i = 0; i < m.functions_size(); ++i) {
-    ETA_RETURN_IF_ERROR(VerifyCode(m, i));
+  if (verify == Verify::kVerify) {
+    ETA_RETURN_IF_ERROR(VerifyConstants(m));
+    for (int i = 0; i < m.functions_size(); ++i) {
+      ETA_RETURN_IF_ERROR(VerifyCode(m, i));
+    }
   }
   // Resolve globals before creating anything, so a failure leaves no trace.
   std::vector<Global*> imported(m.globals_size(), nullptr);

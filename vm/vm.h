@@ -142,8 +142,12 @@ class VM {
   // `shared_namespace`, the module's own definitions live in that namespace
   // (a module of that name, made on first use) instead of the module: the
   // REPL compiles each input as a module sharing one namespace.
+  // `verify` may be kAlreadyVerified only for the very message some VM has
+  // verified before (the embedded prelude, loaded by every thread VM).
+  enum class Verify { kVerify, kAlreadyVerified };
   absl::Status LoadModuleMessage(const eta::module::Module& message,
-                                 std::string_view shared_namespace = {});
+                                 std::string_view shared_namespace = {},
+                                 Verify verify = Verify::kVerify);
   // RunModuleBody runs a loaded module's body and returns its value (the
   // REPL's result); an uncaught error is reported as by Call.
   absl::StatusOr<Value> RunModuleBody(std::string_view name);
