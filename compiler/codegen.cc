@@ -10,6 +10,7 @@
 namespace eta::compiler {
 namespace {
 
+using vm::kCapturedVar;
 using vm::kOpcodeInfo;
 using vm::Opcode;
 
@@ -151,6 +152,15 @@ class FunctionEmitter {
         last_op_pc_ = UINT32_MAX - 1;
         return;
       }
+    }
+    // ... and VECTOR_SET_VARS (two operand words) then POP is
+    // VECTOR_SET_VARS_POP.
+    if (op == Opcode::kPOP && last_op_pc_ + 3 == Pc() && last_label_pc_ + 1 < Pc() &&
+        out_->code(last_op_pc_) == static_cast<uint32_t>(Opcode::kVECTOR_SET_VARS)) {
+      out_->set_code(last_op_pc_, static_cast<uint32_t>(Opcode::kVECTOR_SET_VARS_POP));
+      depth_ -= 1;
+      last_op_pc_ = UINT32_MAX - 1;
+      return;
     }
     last_op_pc_ = Pc();
     out_->add_code(static_cast<uint32_t>(op));
@@ -333,6 +343,32 @@ class FunctionEmitter {
                {n->children[0]->var->slot, static_cast<uint32_t>(n->immediate)});
           break;
         }
+        uint32_t a, b;
+        if (op == Opcode::kVECTOR_SET && PlainVar(n->children[0].get(), &a) &&
+            PlainVar(n->children[1].get(), &b) && !n->children[0]->var->set_explicitly &&
+            !n->children[1]->var->set_explicitly) {
+          // The value is computed before the vector and index are read,
+          // which no set! of either could observe.
+          ETA_RETURN_IF_ERROR(Compile(n->children[2].get(), false));
+          Mark(n->location);
+          Emit(Opcode::kVECTOR_SET_VARS, {a, b});
+          break;
+        }
+        static const std::pair<Opcode, Opcode> kOnVars[] = {
+            {Opcode::kADD, Opcode::kADD_VARS},
+            {Opcode::kSUB, Opcode::kSUB_VARS},
+            {Opcode::kVECTOR_REF, Opcode::kVECTOR_REF_VARS},
+        };
+        if (n->children.size() == 2 && PlainVar(n->children[0].get(), &a) &&
+            PlainVar(n->children[1].get(), &b)) {
+          auto fused = std::find_if(std::begin(kOnVars), std::end(kOnVars),
+                                    [op](const auto& p) { return p.first == op; });
+          if (fused != std::end(kOnVars)) {
+            Mark(n->location);
+            Emit(fused->second, {a, b});
+            break;
+          }
+        }
         for (auto& child : n->children) {
           ETA_RETURN_IF_ERROR(Compile(child.get(), false));
         }
@@ -364,11 +400,26 @@ class FunctionEmitter {
         {Opcode::kLE, Opcode::kBRANCH_LOCAL_LE},         {Opcode::kGT, Opcode::kBRANCH_LOCAL_GT},
         {Opcode::kGE, Opcode::kBRANCH_LOCAL_GE},
     };
+    static const std::pair<Opcode, Opcode> kVarsFused[] = {
+        {Opcode::kNUM_EQ, Opcode::kBRANCH_VARS_NUM_EQ}, {Opcode::kLT, Opcode::kBRANCH_VARS_LT},
+        {Opcode::kLE, Opcode::kBRANCH_VARS_LE},         {Opcode::kGT, Opcode::kBRANCH_VARS_GT},
+        {Opcode::kGE, Opcode::kBRANCH_VARS_GE},
+    };
     if (test->kind == Node::Kind::kPrimitive && test->children.size() == 2) {
       // (< local 10): compare a plain local with a small integer in one step.
       const Node* left = test->children[0].get();
       const Node* right = test->children[1].get();
       int32_t imm;
+      uint32_t a, b;
+      if (PlainVar(left, &a) && PlainVar(right, &b)) {
+        // (< i n) over two plain variables: compare in place.
+        for (const auto& [plain, fused] : kVarsFused) {
+          if (test->opcode != static_cast<uint32_t>(plain)) continue;
+          Mark(test->location);
+          Emit(fused, {a, b, 0});
+          return Pc() - 1;
+        }
+      }
       if (IsPlainLocal(left) && SmallInteger(right, &imm)) {
         for (const auto& [plain, fused] : kLocalFused) {
           if (test->opcode != static_cast<uint32_t>(plain)) continue;
@@ -403,6 +454,21 @@ class FunctionEmitter {
     return n->kind == Node::Kind::kLocalRef && n->var->owner == lambda_ &&
            !n->var->Boxed() && !n->var->checked &&
            !(n->var->self_lambda == lambda_ && !n->var->set_explicitly);
+  }
+
+  // PlainVar: a reference EmitReference compiles to LOCAL_REF or
+  // CAPTURED_REF; sets *spec to its variable operand (see opcodes.h).
+  bool PlainVar(const Node* n, uint32_t* spec) const {
+    if (IsPlainLocal(n)) {
+      *spec = n->var->slot;
+      return true;
+    }
+    if (n->kind != Node::Kind::kLocalRef || n->var->owner == lambda_ || n->var->Boxed() ||
+        (n->var->self_lambda == lambda_ && !n->var->set_explicitly)) {
+      return false;
+    }
+    *spec = FreeIndex(lambda_, n->var) | kCapturedVar;
+    return true;
   }
 
   static bool SmallInteger(const Node* n, int32_t* value) {

@@ -45,8 +45,14 @@ std::string Disassemble(const eta::module::Module& m) {
       }
       const auto& info = vm::kOpcodeInfo[word];
       std::string operands;
+      int vars = vm::VarOperandCount(static_cast<vm::Opcode>(word));
       for (int i = 0; i < info.operands && pc + 1 + i < fn.code_size(); ++i) {
-        absl::StrAppend(&operands, " ", static_cast<int32_t>(fn.code(pc + 1 + i)));
+        uint32_t a = fn.code(pc + 1 + i);
+        if (i < vars) {  // a variable operand: local L<n> or captured C<n>
+          absl::StrAppend(&operands, (a & vm::kCapturedVar) ? " C" : " L", a & ~vm::kCapturedVar);
+        } else {
+          absl::StrAppend(&operands, " ", static_cast<int32_t>(a));
+        }
       }
       std::string note;
       if (word == static_cast<uint32_t>(vm::Opcode::kCONST) && pc + 1 < fn.code_size()) {

@@ -363,6 +363,54 @@ Value VM::Execute(size_t entry_frames) {
     *sp++ = result;
     DISPATCH();
   }
+  // ---- Instructions whose operands name variables (V[s], see opcodes.h) ----
+// VAR reads variable operand `spec`; the choice between the locals and the
+// captured values compiles to a conditional move, not a branch.
+#define VAR(spec)                                                            \
+  (((spec) & kCapturedVar) ? closure->captured() : locals)[(spec) & ~kCapturedVar]
+#define BRANCH_VARS(NAME, op, slow_op, symbol)                              \
+  CASE(NAME) {                                                              \
+    const Value& a = VAR(pc[0]);                                            \
+    const Value& b = VAR(pc[1]);                                            \
+    int32_t offset = static_cast<int32_t>(pc[2]);                           \
+    pc += 3;                                                                \
+    bool result;                                                            \
+    if (a.IsFixnum() && b.IsFixnum()) {                                     \
+      result = a.AsFixnum() op b.AsFixnum();                                \
+    } else {                                                                \
+      int bad = CompareSlow(CompareOp::slow_op, a, b, &result);             \
+      if (bad) TYPE_ERROR(symbol, bad, "a number", bad == 1 ? a : b);       \
+    }                                                                       \
+    if (!result) pc += offset;                                              \
+    DISPATCH();                                                             \
+  }
+  BRANCH_VARS(BRANCH_VARS_NUM_EQ, ==, kEq, "=")
+  BRANCH_VARS(BRANCH_VARS_LT, <, kLt, "<")
+  BRANCH_VARS(BRANCH_VARS_LE, <=, kLe, "<=")
+  BRANCH_VARS(BRANCH_VARS_GT, >, kGt, ">")
+  BRANCH_VARS(BRANCH_VARS_GE, >=, kGe, ">=")
+#undef BRANCH_VARS
+#define ARITH_VARS(NAME, builtin_op, slow_op, symbol)                       \
+  CASE(NAME) {                                                              \
+    const Value& a = VAR(pc[0]);                                            \
+    const Value& b = VAR(pc[1]);                                            \
+    pc += 2;                                                                \
+    int64_t r;                                                              \
+    if (a.IsFixnum() && b.IsFixnum() &&                                     \
+        !builtin_op(a.AsFixnum(), b.AsFixnum(), &r)) {                      \
+      *sp++ = Value::Fixnum(r);                                             \
+      DISPATCH();                                                           \
+    }                                                                       \
+    Value result;                                                           \
+    int bad = ArithmeticSlow(ArithOp::slow_op, a, b, &result);              \
+    if (bad) TYPE_ERROR(symbol, bad, "a number", bad == 1 ? a : b);         \
+    *sp++ = result;                                                         \
+    DISPATCH();                                                             \
+  }
+  ARITH_VARS(ADD_VARS, __builtin_add_overflow, kAdd, "+")
+  ARITH_VARS(SUB_VARS, __builtin_sub_overflow, kSub, "-")
+#undef ARITH_VARS
+
   CASE(BRANCH_NULL) {
     int32_t offset = static_cast<int32_t>(*pc++);
     if (!(--sp)->IsNil()) pc += offset;
@@ -482,6 +530,32 @@ Value VM::Execute(size_t entry_frames) {
     sp -= 3;
     DISPATCH();
   }
+  CASE(VECTOR_REF_VARS) {
+    const Value& vec = VAR(pc[0]);
+    const Value& idx = VAR(pc[1]);
+    pc += 2;
+    CHECK_VECTOR_INDEX("vector-ref", vec, idx);
+    *sp++ = As<Vector>(vec)->items[idx.AsFixnum()];
+    DISPATCH();
+  }
+  CASE(VECTOR_SET_VARS) {
+    const Value& vec = VAR(pc[0]);
+    const Value& idx = VAR(pc[1]);
+    pc += 2;
+    CHECK_VECTOR_INDEX("vector-set!", vec, idx);
+    As<Vector>(vec)->items[idx.AsFixnum()] = sp[-1];
+    sp[-1] = Value::Unspecified();
+    DISPATCH();
+  }
+  CASE(VECTOR_SET_VARS_POP) {
+    const Value& vec = VAR(pc[0]);
+    const Value& idx = VAR(pc[1]);
+    pc += 2;
+    CHECK_VECTOR_INDEX("vector-set!", vec, idx);
+    As<Vector>(vec)->items[idx.AsFixnum()] = *--sp;
+    DISPATCH();
+  }
+#undef VAR
 #undef CHECK_VECTOR_INDEX
 
   // ---- Calls ----

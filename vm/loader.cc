@@ -73,6 +73,15 @@ absl::Status VerifyCode(const eta::module::Module& m, int index) {
     if (after > static_cast<int32_t>(f.max_stack())) {
       return Invalid(m.name(), absl::StrCat(where, ": stack deeper than max_stack at ", pc));
     }
+    for (int i = 0; i < VarOperandCount(op); ++i) {
+      uint32_t spec = code[pc + 1 + i];
+      uint32_t index = spec & ~kCapturedVar;
+      uint32_t limit = (spec & kCapturedVar) ? static_cast<uint32_t>(f.captures_size())
+                                             : f.frame_size();
+      if (index >= limit) {
+        return Invalid(m.name(), absl::StrCat(where, ": variable operand out of range at ", pc));
+      }
+    }
     switch (op) {
       case Opcode::kCONST:
         if (a >= static_cast<uint32_t>(m.constants_size())) {
@@ -144,7 +153,8 @@ absl::Status VerifyCode(const eta::module::Module& m, int index) {
       return absl::OkStatus();
     };
     if (op == Opcode::kRETURN) continue;
-    bool local_branch = op >= Opcode::kBRANCH_LOCAL_NUM_EQ && op <= Opcode::kBRANCH_LOCAL_GE;
+    bool local_branch = (op >= Opcode::kBRANCH_LOCAL_NUM_EQ && op <= Opcode::kBRANCH_LOCAL_GE) ||
+                        (op >= Opcode::kBRANCH_VARS_NUM_EQ && op <= Opcode::kBRANCH_VARS_GE);
     if (op == Opcode::kJUMP || op == Opcode::kJUMP_IF_FALSE || local_branch ||
         (op >= Opcode::kBRANCH_NUM_EQ && op <= Opcode::kBRANCH_NOT)) {
       // The offset is the last operand.

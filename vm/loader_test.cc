@@ -275,6 +275,29 @@ TEST(LoaderTest, RejectsConstantIndexOutOfRange) {
   EXPECT_TRUE(vm->LoadModuleMessage(m).ok());
 }
 
+TEST(LoaderTest, RejectsVariableOperandOutOfRange) {
+  // Each variable operand of ADD_VARS is checked: a local past the frame,
+  // or a captured value past the function's captures (main has none).
+  for (uint32_t bad : {2u, kCapturedVar | 0u}) {
+    for (int position = 0; position < 2; ++position) {
+      Module m = MinimalModule();
+      uint32_t a = position == 0 ? bad : 1;
+      uint32_t b = position == 1 ? bad : 0;
+      SetCode(m, 0, {Op(Opcode::kADD_VARS), a, b, Op(Opcode::kRETURN)}, 4, 2);
+      ExpectRejected(m, "variable operand out of range");
+    }
+  }
+  // The branch form checks its operands and its jump target.
+  Module m = MinimalModule();
+  SetCode(m, 0, {Op(Opcode::kBRANCH_VARS_LT), 0, 1, 9, Op(Opcode::kUNSPECIFIED),
+                 Op(Opcode::kRETURN)}, 4, 2);
+  ExpectRejected(m, "jump target out of code");
+  SetCode(m, 0, {Op(Opcode::kBRANCH_VARS_LT), 0, 1, 0, Op(Opcode::kUNSPECIFIED),
+                 Op(Opcode::kRETURN)}, 4, 2);
+  auto vm = NewVM();
+  EXPECT_TRUE(vm->LoadModuleMessage(m).ok());
+}
+
 TEST(LoaderTest, RejectsGlobalIndexOutOfRange) {
   for (Opcode op : {Opcode::kGLOBAL_REF}) {
     Module m = MinimalModule();

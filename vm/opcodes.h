@@ -7,6 +7,8 @@
 // slots (parameters first) followed by an operand stack. Notation below:
 // push(x)/pop() act on the operand stack, L[i] is local i, C[i] is the
 // closure's captured value i, G[g] is the global cell g, K[k] constant k.
+// V[s] is a variable operand: C[s & ~kCapturedVar] when s has the
+// kCapturedVar bit, otherwise L[s].
 #ifndef ETA_VM_OPCODES_H_
 #define ETA_VM_OPCODES_H_
 
@@ -82,7 +84,17 @@ namespace eta::vm {
   X(BRANCH_LOCAL_GT, 3, 0, 0, "unless L[a] > b as int32: pc += c")           \
   X(BRANCH_LOCAL_GE, 3, 0, 0, "unless L[a] >= b as int32: pc += c")          \
   X(LOCAL_ADD_IMM, 2, 0, 1, "push(L[a] + b as int32)")                     \
-  X(VECTOR_SET_POP, 0, 3, 0, "x = pop(); i = pop(); v = pop(); v[i] = x")
+  X(VECTOR_SET_POP, 0, 3, 0, "x = pop(); i = pop(); v = pop(); v[i] = x")  \
+  X(BRANCH_VARS_NUM_EQ, 3, 0, 0, "unless V[a] = V[b]: pc += c")              \
+  X(BRANCH_VARS_LT, 3, 0, 0, "unless V[a] < V[b]: pc += c")                  \
+  X(BRANCH_VARS_LE, 3, 0, 0, "unless V[a] <= V[b]: pc += c")                 \
+  X(BRANCH_VARS_GT, 3, 0, 0, "unless V[a] > V[b]: pc += c")                  \
+  X(BRANCH_VARS_GE, 3, 0, 0, "unless V[a] >= V[b]: pc += c")                 \
+  X(ADD_VARS, 2, 0, 1, "push(V[a] + V[b])")                                  \
+  X(SUB_VARS, 2, 0, 1, "push(V[a] - V[b])")                                  \
+  X(VECTOR_REF_VARS, 2, 0, 1, "push(V[a][V[b]])")                          \
+  X(VECTOR_SET_VARS, 2, 1, 1, "x = pop(); V[a][V[b]] = x; push(unspecified)") \
+  X(VECTOR_SET_VARS_POP, 2, 1, 0, "x = pop(); V[a][V[b]] = x")
 
 // Opcode enumerates the instructions.
 enum class Opcode : uint8_t {
@@ -114,6 +126,30 @@ inline constexpr OpcodeInfo kOpcodeInfo[] = {
     ETA_OPCODES(ETA_OPCODE_INFO)
 #undef ETA_OPCODE_INFO
 };
+
+// kCapturedVar marks a variable operand (V[s] above) that names a captured
+// value rather than a local.
+inline constexpr uint32_t kCapturedVar = 0x80000000u;
+
+// VarOperandCount is how many leading operands of `op` are variable
+// operands (V[s]).
+constexpr int VarOperandCount(Opcode op) {
+  switch (op) {
+    case Opcode::kBRANCH_VARS_NUM_EQ:
+    case Opcode::kBRANCH_VARS_LT:
+    case Opcode::kBRANCH_VARS_LE:
+    case Opcode::kBRANCH_VARS_GT:
+    case Opcode::kBRANCH_VARS_GE:
+    case Opcode::kADD_VARS:
+    case Opcode::kSUB_VARS:
+    case Opcode::kVECTOR_REF_VARS:
+    case Opcode::kVECTOR_SET_VARS:
+    case Opcode::kVECTOR_SET_VARS_POP:
+      return 2;
+    default:
+      return 0;
+  }
+}
 
 // kFormatVersion is the compiled-module format this VM reads.
 inline constexpr uint32_t kFormatVersion = 1;
