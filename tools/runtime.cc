@@ -1,5 +1,7 @@
 #include "tools/runtime.h"
 
+#include <pthread.h>
+#include <sched.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -98,15 +100,65 @@ absl::Status RunProgram(vm::VM& vm, const CompiledProgram& program, bool call_ma
   return absl::OkStatus();
 }
 
+ThreadHost::~ThreadHost() {
+  std::thread maker;
+  {
+    absl::MutexLock lock(&spare_mutex_);
+    stopping_ = true;
+    maker = std::move(spare_maker_);
+  }
+  if (maker.joinable()) maker.join();
+}
+
+absl::StatusOr<ThreadHost::ReadyVM> ThreadHost::MakeVM() {
+  ReadyVM ready;
+  ready.evaluator = std::make_unique<ProgramEvaluator>("%eval");
+  ready.vm = std::make_unique<vm::VM>(vm::VMOptions{});
+  AddRuntimePrimitives(*ready.vm);
+  ready.vm->set_evaluator(ready.evaluator.get());
+  ETA_RETURN_IF_ERROR(LoadPrelude(*ready.vm));
+  net::SetSearchPath(*ready.vm, search_path_);
+  net::SetThreadHost(*ready.vm, this);
+  return ready;
+}
+
+void ThreadHost::MakeSpares() {
+#if defined(__linux__)
+  // Spares are made with time no other thread wants: a thread being
+  // started must never wait for a core behind the VM made for the next.
+  struct sched_param idle = {};
+  pthread_setschedparam(pthread_self(), SCHED_IDLE, &idle);
+#endif
+  absl::MutexLock lock(&spare_mutex_);
+  while (true) {
+    spare_mutex_.Await(absl::Condition(this, &ThreadHost::SpareWanted));
+    if (stopping_) return;
+    spare_mutex_.Unlock();
+    absl::StatusOr<ReadyVM> made = MakeVM();
+    spare_mutex_.Lock();
+    // A VM that cannot be made now will not be later: threads then make
+    // their own, and report why it failed.
+    if (!made.ok()) return;
+    spares_.push_back(std::move(*made));
+  }
+}
+
 absl::Status ThreadHost::WithNewVM(const std::function<absl::Status(vm::VM&)>& body) {
-  ProgramEvaluator evaluator("%eval");
-  vm::VM vm(vm::VMOptions{});
-  AddRuntimePrimitives(vm);
-  vm.set_evaluator(&evaluator);
-  ETA_RETURN_IF_ERROR(LoadPrelude(vm));
-  net::SetSearchPath(vm, search_path_);
-  net::SetThreadHost(vm, this);
-  return body(vm);
+  ReadyVM ready;
+  {
+    absl::MutexLock lock(&spare_mutex_);
+    if (!spares_.empty()) {
+      ready = std::move(spares_.back());
+      spares_.pop_back();
+    }
+    if (!spare_maker_.joinable() && !stopping_) {
+      spare_maker_ = std::thread(&ThreadHost::MakeSpares, this);
+    }
+  }
+  if (ready.vm == nullptr) {
+    ETA_ASSIGN_OR_RETURN(ready, MakeVM());
+  }
+  return body(*ready.vm);
 }
 
 absl::StatusOr<std::string> ThreadHost::LoadFile(vm::VM& vm, const std::string& path) {

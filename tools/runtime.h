@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -15,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "net/actors.h"
 #include "absl/synchronization/mutex.h"
+#include "tools/evaluator.h"
 #include "tools/runtime_primitives.h"
 #include "vm/module.pb.h"
 #include "vm/vm.h"
@@ -51,17 +53,40 @@ absl::Status RunProgram(vm::VM& vm, const CompiledProgram& program, bool call_ma
 
 // ThreadHost makes the VMs of spawn-thread and spawn-thread-with: builtins,
 // prelude, eval, module loading from the search path.
+//
+// Making a VM (builtins, prelude) costs about as much as a thread's whole
+// start otherwise, so from the first thread on the host keeps one VM made
+// in advance, on a thread of its own: a new thread takes it and the next
+// is made while that thread runs. A VM is used by one thread only, never
+// again: each thread VM starts fresh.
 class ThreadHost : public net::ThreadHost {
  public:
   explicit ThreadHost(std::vector<std::string> search_path)
       : search_path_(std::move(search_path)) {}
+  ~ThreadHost() override;
   absl::Status WithNewVM(const std::function<absl::Status(vm::VM&)>& body) override;
   // LoadFile compiles a file once per process: later threads reuse the
   // compiled modules while none of the files read has changed.
   absl::StatusOr<std::string> LoadFile(vm::VM& vm, const std::string& path) override;
 
  private:
+  // ReadyVM is a VM with builtins and prelude, and its evaluator.
+  struct ReadyVM {
+    std::unique_ptr<ProgramEvaluator> evaluator;  // outlives the VM
+    std::unique_ptr<vm::VM> vm;
+  };
+  absl::StatusOr<ReadyVM> MakeVM();
+  void MakeSpares();  // the body of spare_maker_
+  bool SpareWanted() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(spare_mutex_) {
+    return stopping_ || spares_.size() < kSpares;
+  }
+
+  static constexpr size_t kSpares = 1;
   std::vector<std::string> search_path_;
+  absl::Mutex spare_mutex_;
+  std::vector<ReadyVM> spares_ ABSL_GUARDED_BY(spare_mutex_);
+  bool stopping_ ABSL_GUARDED_BY(spare_mutex_) = false;
+  std::thread spare_maker_ ABSL_GUARDED_BY(spare_mutex_);
   absl::Mutex mutex_;
   absl::flat_hash_map<std::string, std::shared_ptr<const CompiledProgram>> compiled_
       ABSL_GUARDED_BY(mutex_);
