@@ -103,10 +103,11 @@ absl::Status RunProgram(vm::VM& vm, const CompiledProgram& program, bool call_ma
 ThreadHost::~ThreadHost() {
   std::thread maker;
   {
-    absl::MutexLock lock(&spare_mutex_);
+    std::lock_guard<std::mutex> lock(spare_mutex_);
     stopping_ = true;
     maker = std::move(spare_maker_);
   }
+  spare_taken_.notify_all();
   if (maker.joinable()) maker.join();
 }
 
@@ -129,13 +130,13 @@ void ThreadHost::MakeSpares() {
   struct sched_param idle = {};
   pthread_setschedparam(pthread_self(), SCHED_IDLE, &idle);
 #endif
-  absl::MutexLock lock(&spare_mutex_);
+  std::unique_lock<std::mutex> lock(spare_mutex_);
   while (true) {
-    spare_mutex_.Await(absl::Condition(this, &ThreadHost::SpareWanted));
+    spare_taken_.wait(lock, [&] { return stopping_ || spares_.size() < kSpares; });
     if (stopping_) return;
-    spare_mutex_.Unlock();
+    lock.unlock();
     absl::StatusOr<ReadyVM> made = MakeVM();
-    spare_mutex_.Lock();
+    lock.lock();
     // A VM that cannot be made now will not be later: threads then make
     // their own, and report why it failed.
     if (!made.ok()) return;
@@ -146,7 +147,7 @@ void ThreadHost::MakeSpares() {
 absl::Status ThreadHost::WithNewVM(const std::function<absl::Status(vm::VM&)>& body) {
   ReadyVM ready;
   {
-    absl::MutexLock lock(&spare_mutex_);
+    std::lock_guard<std::mutex> lock(spare_mutex_);
     if (!spares_.empty()) {
       ready = std::move(spares_.back());
       spares_.pop_back();
@@ -155,6 +156,7 @@ absl::Status ThreadHost::WithNewVM(const std::function<absl::Status(vm::VM&)>& b
       spare_maker_ = std::thread(&ThreadHost::MakeSpares, this);
     }
   }
+  spare_taken_.notify_one();
   if (ready.vm == nullptr) {
     ETA_ASSIGN_OR_RETURN(ready, MakeVM());
   }
@@ -164,7 +166,7 @@ absl::Status ThreadHost::WithNewVM(const std::function<absl::Status(vm::VM&)>& b
 absl::StatusOr<std::string> ThreadHost::LoadFile(vm::VM& vm, const std::string& path) {
   std::shared_ptr<const CompiledProgram> program;
   {
-    absl::MutexLock lock(&mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
     auto it = compiled_.find(path);
     if (it != compiled_.end()) program = it->second;
   }
@@ -172,7 +174,7 @@ absl::StatusOr<std::string> ThreadHost::LoadFile(vm::VM& vm, const std::string& 
     ETA_ASSIGN_OR_RETURN(CompiledProgram compiled, CompileProgram(path, search_path_));
     program = std::make_shared<const CompiledProgram>(std::move(compiled));
     if (program->reusable) {
-      absl::MutexLock lock(&mutex_);
+      std::lock_guard<std::mutex> lock(mutex_);
       compiled_[path] = program;
     }
   }

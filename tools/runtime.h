@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <condition_variable>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -15,7 +17,6 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "net/actors.h"
-#include "absl/synchronization/mutex.h"
 #include "tools/evaluator.h"
 #include "tools/runtime_primitives.h"
 #include "vm/module.pb.h"
@@ -77,17 +78,17 @@ class ThreadHost : public net::ThreadHost {
   };
   absl::StatusOr<ReadyVM> MakeVM();
   void MakeSpares();  // the body of spare_maker_
-  bool SpareWanted() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(spare_mutex_) {
-    return stopping_ || spares_.size() < kSpares;
-  }
 
   static constexpr size_t kSpares = 1;
   std::vector<std::string> search_path_;
-  absl::Mutex spare_mutex_;
+  // std::mutex rather than absl::Mutex here: Debian's abseil is not built
+  // for ThreadSanitizer, which then cannot see what its locks order.
+  std::mutex spare_mutex_;
+  std::condition_variable spare_taken_;  // or stopping_
   std::vector<ReadyVM> spares_ ABSL_GUARDED_BY(spare_mutex_);
   bool stopping_ ABSL_GUARDED_BY(spare_mutex_) = false;
   std::thread spare_maker_ ABSL_GUARDED_BY(spare_mutex_);
-  absl::Mutex mutex_;
+  std::mutex mutex_;
   absl::flat_hash_map<std::string, std::shared_ptr<const CompiledProgram>> compiled_
       ABSL_GUARDED_BY(mutex_);
 };
