@@ -304,18 +304,22 @@ Value VM::Execute(size_t entry_frames) {
 #undef COMPARE
 
   // ---- Fused test-and-branch: the jump is taken when the test fails ----
+// COMPARE_VALUES sets `result` to `a op b`, with a fixnum fast path;
+// raises for a non-number.
+#define COMPARE_VALUES(a, b, op, slow_op, symbol, result)                 \
+  if ((a).IsFixnum() && (b).IsFixnum()) {                                 \
+    result = (a).AsFixnum() op (b).AsFixnum();                            \
+  } else {                                                                \
+    Value left = (a);                                                     \
+    Value right = (b);                                                    \
+    int bad = CompareSlow(CompareOp::slow_op, left, right, &result);      \
+    if (bad) TYPE_ERROR(symbol, bad, "a number", bad == 1 ? left : right); \
+  }
 #define BRANCH_COMPARE(NAME, op, slow_op, symbol)                         \
   CASE(NAME) {                                                            \
     int32_t offset = static_cast<int32_t>(*pc++);                         \
     bool result;                                                          \
-    if (sp[-2].IsFixnum() && sp[-1].IsFixnum()) {                         \
-      result = sp[-2].AsFixnum() op sp[-1].AsFixnum();                    \
-    } else {                                                              \
-      Value b = sp[-1];                                                   \
-      Value a = sp[-2];                                                   \
-      int bad = CompareSlow(CompareOp::slow_op, a, b, &result);           \
-      if (bad) TYPE_ERROR(symbol, bad, "a number", bad == 1 ? a : b);     \
-    }                                                                     \
+    COMPARE_VALUES(sp[-2], sp[-1], op, slow_op, symbol, result);          \
     sp -= 2;                                                              \
     if (!result) pc += offset;                                            \
     DISPATCH();                                                           \
@@ -375,12 +379,7 @@ Value VM::Execute(size_t entry_frames) {
     int32_t offset = static_cast<int32_t>(pc[2]);                           \
     pc += 3;                                                                \
     bool result;                                                            \
-    if (a.IsFixnum() && b.IsFixnum()) {                                     \
-      result = a.AsFixnum() op b.AsFixnum();                                \
-    } else {                                                                \
-      int bad = CompareSlow(CompareOp::slow_op, a, b, &result);             \
-      if (bad) TYPE_ERROR(symbol, bad, "a number", bad == 1 ? a : b);       \
-    }                                                                       \
+    COMPARE_VALUES(a, b, op, slow_op, symbol, result);                      \
     if (!result) pc += offset;                                              \
     DISPATCH();                                                             \
   }
@@ -390,6 +389,7 @@ Value VM::Execute(size_t entry_frames) {
   BRANCH_VARS(BRANCH_VARS_GT, >, kGt, ">")
   BRANCH_VARS(BRANCH_VARS_GE, >=, kGe, ">=")
 #undef BRANCH_VARS
+#undef COMPARE_VALUES
 #define ARITH_VARS(NAME, builtin_op, slow_op, symbol)                       \
   CASE(NAME) {                                                              \
     const Value& a = VAR(pc[0]);                                            \
