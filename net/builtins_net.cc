@@ -295,11 +295,18 @@ bool PeerLeft(Socket* s) {
 
 // Readable tells whether a receive on `s` would deliver a message now. On a
 // sub socket a message that its topics filter out is dropped here, and one
-// they accept is kept for the next recv!.
+// they accept is kept for the next recv!. An actor socket's next message is
+// read ahead too, since it may be the peer's fin, which recv! skips.
 absl::StatusOr<bool> Readable(VM& vm, Socket* s, bool fd_ready) {
   if (!s->lookahead().empty()) return true;
   if (PeerLeft(s)) return true;
   if (!fd_ready) return false;
+  if (s->Handshakes()) {
+    ETA_ASSIGN_OR_RETURN(Message message, s->Receive(0));
+    if (message.empty()) return PeerLeft(s);
+    s->lookahead() = std::move(message);
+    return true;
+  }
   if (!s->is_sub()) return true;
   while (true) {
     ETA_ASSIGN_OR_RETURN(Message message, s->Receive(0));

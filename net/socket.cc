@@ -189,33 +189,101 @@ void Socket::Close() {
   if (closed_) return;
   closed_ = true;
   lookahead_.Reset();
-  // nng drops messages still queued when a socket closes (it has no
-  // linger): give what was sent just now time to leave.
-  // (Only while a peer is connected to take them.)
-  auto since_send = std::chrono::steady_clock::now() - last_send_;
-  // A req socket that has its reply knows its request arrived.
-  bool answered = protocol_ == "req" && last_receive_ > last_send_;
-  if (since_send < kLinger && watch_->pipes.load() > 0 && !answered) {
-    // It ends early when the peer hangs up: a peer that has read what it
-    // wanted and closes (as worker-pool does) ends the wait at once.
-    // (Closing as soon as the bytes are written is not enough: nng drops a
-    // message that arrives just before its connection closes.)
-    // A thread's mailbox also stops waiting once its parent has received
-    // everything it sent.
-    auto delivered = [&] {
-      return delivery_ != nullptr &&
-             delivery_->received_by_parent.load() >= delivery_->sent_to_parent.load();
-    };
-    auto deadline = last_send_ + kLinger;
-    while (watch_->pipes.load() > 0 && !delivered() &&
-           std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::microseconds(500));
+  if (watch_->pipes.load() > 0) {
+    if (Handshakes()) {
+      if (!peer_closing_) CloseHandshake();
+    } else {
+      Linger();
     }
   }
   nng_close(socket_);  // waits for pipe callbacks in progress
   if (!ipc_path_.empty()) ::unlink(ipc_path_.c_str());
   if (watch_->event_fd >= 0) ::close(watch_->event_fd);
   watch_->event_fd = -1;
+}
+
+void Socket::Linger() {
+  // nng drops messages still queued when a socket closes (it has no
+  // linger): give what was sent just now time to leave, while a peer is
+  // connected to take them. A req socket that has its reply knows its
+  // request arrived.
+  if (protocol_ == "req" && last_receive_ > last_send_) return;
+  auto deadline = last_send_ + kLinger;
+  // It ends early when the peer hangs up. (Closing as soon as the bytes
+  // are written is not enough: nng drops a message that arrives just
+  // before its connection closes.)
+  while (watch_->pipes.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::microseconds(500));
+  }
+}
+
+void Socket::CloseHandshake() {
+  // The peer's fin comes when it has read ours, or when it closes: then
+  // what this end sent has arrived, and nothing of the peer's is still on
+  // its way. (nng 1.5 can leave nng_close waiting forever for a pipe
+  // whose message arrived while both ends closed, so a closer waits for
+  // the fin even when it sent nothing lately.) A thread's mailbox also
+  // stops waiting once its parent has received everything it sent.
+  auto delivered = [&] {
+    return delivery_ != nullptr &&
+           delivery_->received_by_parent.load() >= delivery_->sent_to_parent.load();
+  };
+  SendFin();
+  auto deadline = std::chrono::steady_clock::now() + kLinger;
+  while (watch_->pipes.load() > 0 && !delivered() &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::optional<Message> message = ReceiveUntil(deadline);
+    if (!message.has_value()) return;
+    if (message->bytes().empty()) {
+      peer_closing_ = true;
+      return;
+    }
+    // Anything else is dropped: the socket is closing.
+  }
+}
+
+namespace {
+
+// FinWait is a receive's completion, which ReceiveUntil waits for.
+struct FinWait {
+  std::mutex mutex;
+  std::condition_variable done_changed;
+  bool done = false;
+};
+
+void OnFinWaitDone(void* arg) {
+  auto* wait = static_cast<FinWait*>(arg);
+  std::lock_guard<std::mutex> lock(wait->mutex);
+  wait->done = true;
+  wait->done_changed.notify_all();
+}
+
+}  // namespace
+
+std::optional<Message> Socket::ReceiveUntil(std::chrono::steady_clock::time_point deadline) {
+  // An nng receive timeout is not used: in nng 1.5 one that expires just
+  // as the message arrives can run the protocol's cancel routine after
+  // the socket is gone. The receive has no timeout; this thread waits
+  // for it in slices (a peer that hangs up ends the wait) and cancels it
+  // itself, which completes before nng_aio_wait returns.
+  FinWait wait;
+  nng_aio* aio;
+  if (nng_aio_alloc(&aio, OnFinWaitDone, &wait) != 0) return std::nullopt;
+  nng_aio_set_timeout(aio, NNG_DURATION_INFINITE);
+  nng_recv_aio(socket_, aio);
+  {
+    std::unique_lock<std::mutex> lock(wait.mutex);
+    while (!wait.done && watch_->pipes.load() > 0 &&
+           std::chrono::steady_clock::now() < deadline) {
+      wait.done_changed.wait_for(lock, std::chrono::milliseconds(1));
+    }
+  }
+  nng_aio_cancel(aio);
+  nng_aio_wait(aio);
+  std::optional<Message> message;
+  if (nng_aio_result(aio) == 0) message.emplace(nng_aio_get_msg(aio));
+  nng_aio_free(aio);
+  return message;
 }
 
 absl::Status Socket::CheckOpen(std::string_view what) const {
@@ -306,7 +374,37 @@ absl::StatusOr<bool> Socket::Send(std::string_view bytes, int32_t timeout_ms) {
   return NngError("send!", rv);
 }
 
+bool Socket::SendFin() {
+  if (fin_sent_) return true;
+  nng_msg* msg;
+  if (nng_msg_alloc(&msg, 0) != 0) return false;
+  if (nng_sendmsg(socket_, msg, NNG_FLAG_NONBLOCK) != 0) {
+    nng_msg_free(msg);
+    return false;
+  }
+  fin_sent_ = true;
+  return true;
+}
+
 absl::StatusOr<Message> Socket::Receive(int32_t timeout_ms, bool* peer_gone) {
+  if (!Handshakes()) return ReceiveOne(timeout_ms, peer_gone);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (true) {
+    ETA_ASSIGN_OR_RETURN(Message message, ReceiveOne(timeout_ms, peer_gone));
+    if (message.empty() || !message.bytes().empty()) return message;
+    // The peer's fin: it is closing and waits to hear that what it sent
+    // was received, which this answer says.
+    peer_closing_ = true;
+    SendFin();
+    if (timeout_ms > 0) {
+      auto left = std::chrono::ceil<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now()).count();
+      timeout_ms = static_cast<int32_t>(std::max<int64_t>(left, 0));
+    }
+  }
+}
+
+absl::StatusOr<Message> Socket::ReceiveOne(int32_t timeout_ms, bool* peer_gone) {
   ETA_RETURN_IF_ERROR(CheckOpen("recv!"));
   if (peer_gone != nullptr) *peer_gone = false;
   if (!lookahead_.empty()) return std::move(lookahead_);
@@ -348,7 +446,7 @@ absl::StatusOr<Message> Socket::Receive(int32_t timeout_ms, bool* peer_gone) {
   }
   if (rv == 0) {
     last_receive_ = std::chrono::steady_clock::now();
-    if (thread_) thread_->received_by_parent.fetch_add(1);
+    if (thread_ && nng_msg_len(msg) > 0) thread_->received_by_parent.fetch_add(1);
     return Message(msg);
   }
   if (watching && watch_->lost.load() &&

@@ -40,7 +40,8 @@ inline constexpr int32_t kDefaultRecvTimeoutMs = 1000;
 inline constexpr int kDefaultBufferMessages = 1024;
 // kLinger is how long closing a socket waits after its last send while a
 // peer is connected, so that queued messages reach it (nng itself drops
-// them on close); the wait ends early when the peer hangs up.
+// them on close); the wait ends early when the peer hangs up, and on actor
+// sockets when the peer answers the close handshake (Socket::Close).
 inline constexpr std::chrono::milliseconds kLinger{100};
 
 // NngError makes the status of a failed nng call: "WHAT: nng's text".
@@ -152,7 +153,14 @@ class Socket : public vm::ForeignObject {
   // Dial connects to `url`; with `retry`, returns at once and keeps
   // redialling in the background when nothing listens yet.
   absl::Status Dial(std::string_view url, bool retry);
-  // Close closes the socket; closing again does nothing.
+  // Close closes the socket; closing again does nothing. Messages sent
+  // within kLinger are given time to reach a connected peer. Actor sockets
+  // close with a handshake instead: the closer sends a fin (an empty
+  // message; no value encodes to zero bytes) and closes once the peer's
+  // fin arrives, the peer hangs up or kLinger passes. A peer that reads a
+  // fin answers with its own. Pair delivers in order, so a fin received
+  // means everything sent before it was received; a peer that sent its
+  // fin sends and reads nothing more, so closing after it need not wait.
   void Close();
 
   // Send sends `bytes`, waiting up to `timeout_ms` (kForever: no limit; 0:
@@ -162,7 +170,7 @@ class Socket : public vm::ForeignObject {
   // passed (0: only one already waiting). When the socket watches its peer
   // (actor sockets, monitors), an empty Message also comes back once the
   // peer is gone and every message it sent has been received; *peer_gone
-  // then says so.
+  // then says so. On actor sockets the peer's fin is answered and skipped.
   absl::StatusOr<Message> Receive(int32_t timeout_ms, bool* peer_gone = nullptr);
 
   // Actor state (SPEC [A]): the role, the peer, monitoring.
@@ -183,6 +191,9 @@ class Socket : public vm::ForeignObject {
   }
   // WatchesPeer: a lost peer ends receives (actor roles and monitors).
   bool WatchesPeer() const { return role_ != Role::kPlain || monitored_; }
+  // Handshakes: both ends are Eta actor sockets, which close with the
+  // handshake of Close.
+  bool Handshakes() const { return role_ != Role::kPlain; }
   bool peer_lost() const { return watch_->lost.load(); }
   // MarkPeerLost: the peer is gone without ever connecting (a mailbox whose
   // parent closed before the child dialled).
@@ -234,6 +245,19 @@ class Socket : public vm::ForeignObject {
 
  private:
   absl::Status CheckOpen(std::string_view what) const;
+  // ReceiveOne is Receive without the handshake: fins come back as
+  // messages of no bytes.
+  absl::StatusOr<Message> ReceiveOne(int32_t timeout_ms, bool* peer_gone);
+  // Linger and CloseHandshake are Close's waits for plain and actor
+  // sockets.
+  void Linger();
+  void CloseHandshake();
+  // SendFin sends this end's fin unless it has (without waiting); false
+  // when it could not be queued.
+  bool SendFin();
+  // ReceiveUntil receives the next message, or nothing once `deadline`
+  // passed or the peer hung up.
+  std::optional<Message> ReceiveUntil(std::chrono::steady_clock::time_point deadline);
   absl::Status DoListen(std::string_view url, int permissions);
 
   nng_socket socket_;
@@ -257,6 +281,8 @@ class Socket : public vm::ForeignObject {
   std::shared_ptr<ThreadPeer> delivery_;
   bool monitored_ = false;
   bool reported_ = false;
+  bool fin_sent_ = false;      // the handshake: this end's fin is sent
+  bool peer_closing_ = false;  // the peer's fin was received
   std::string ipc_path_;  // an ipc endpoint file this socket listens on
   std::chrono::steady_clock::time_point last_send_;
   std::chrono::steady_clock::time_point last_receive_;
