@@ -95,6 +95,14 @@ void OnPipeEvent(nng_pipe pipe, nng_pipe_ev event, void* arg) {
   }
 }
 
+// OnAioDone tells Socket::AwaitAio that the socket's operation finished.
+void OnAioDone(void* arg) {
+  auto* watch = static_cast<PeerWatch*>(arg);
+  std::lock_guard<std::mutex> lock(watch->aio_mutex);
+  watch->aio_done = true;
+  watch->aio_finished.notify_all();
+}
+
 }  // namespace
 
 bool ChildProcess::Reap(bool block) {
@@ -147,8 +155,9 @@ absl::StatusOr<Socket*> Socket::Open(vm::Heap& heap, std::string_view name) {
   if (int rv = opener->open(&socket); rv != 0) {
     return NngError(absl::StrCat("nng-socket ", AsAbsl(name)), rv);
   }
+  auto watch = std::make_unique<PeerWatch>();
   nng_aio* aio = nullptr;
-  if (int rv = nng_aio_alloc(&aio, nullptr, nullptr); rv != 0) {
+  if (int rv = nng_aio_alloc(&aio, OnAioDone, watch.get()); rv != 0) {
     nng_close(socket);
     return NngError("nng-socket", rv);
   }
@@ -160,7 +169,6 @@ absl::StatusOr<Socket*> Socket::Open(vm::Heap& heap, std::string_view name) {
   // A sub socket takes every message from nng and filters by the topic of
   // [N] itself (a prefix of the encoded bytes would not do).
   if (name == "sub") nng_socket_set(socket, NNG_OPT_SUB_SUBSCRIBE, "", 0);
-  auto watch = std::make_unique<PeerWatch>();
   watch->aio = aio;
   watch->event_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   nng_pipe_notify(socket, NNG_PIPE_EV_ADD_POST, OnPipeEvent, watch.get());
@@ -242,48 +250,38 @@ void Socket::CloseHandshake() {
   }
 }
 
-namespace {
-
-// FinWait is a receive's completion, which ReceiveUntil waits for.
-struct FinWait {
-  std::mutex mutex;
-  std::condition_variable done_changed;
-  bool done = false;
-};
-
-void OnFinWaitDone(void* arg) {
-  auto* wait = static_cast<FinWait*>(arg);
-  std::lock_guard<std::mutex> lock(wait->mutex);
-  wait->done = true;
-  wait->done_changed.notify_all();
+std::optional<Message> Socket::ReceiveUntil(std::chrono::steady_clock::time_point deadline) {
+  BeginAio();
+  nng_recv_aio(socket_, aio_);
+  if (watch_->lost.load()) nng_aio_cancel(aio_);
+  auto left = std::chrono::ceil<std::chrono::milliseconds>(
+                  deadline - std::chrono::steady_clock::now()).count();
+  if (AwaitAio(static_cast<int32_t>(std::max<int64_t>(left, 0))) != 0) return std::nullopt;
+  Message message(nng_aio_get_msg(aio_));
+  nng_aio_set_msg(aio_, nullptr);
+  return message;
 }
 
-}  // namespace
+void Socket::BeginAio() {
+  std::lock_guard<std::mutex> lock(watch_->aio_mutex);
+  watch_->aio_done = false;
+  nng_aio_set_timeout(aio_, NNG_DURATION_INFINITE);
+}
 
-std::optional<Message> Socket::ReceiveUntil(std::chrono::steady_clock::time_point deadline) {
-  // An nng receive timeout is not used: in nng 1.5 one that expires just
-  // as the message arrives can run the protocol's cancel routine after
-  // the socket is gone. The receive has no timeout; this thread waits
-  // for it in slices (a peer that hangs up ends the wait) and cancels it
-  // itself, which completes before nng_aio_wait returns.
-  FinWait wait;
-  nng_aio* aio;
-  if (nng_aio_alloc(&aio, OnFinWaitDone, &wait) != 0) return std::nullopt;
-  nng_aio_set_timeout(aio, NNG_DURATION_INFINITE);
-  nng_recv_aio(socket_, aio);
-  {
-    std::unique_lock<std::mutex> lock(wait.mutex);
-    while (!wait.done && watch_->pipes.load() > 0 &&
-           std::chrono::steady_clock::now() < deadline) {
-      wait.done_changed.wait_for(lock, std::chrono::milliseconds(1));
+int Socket::AwaitAio(int32_t timeout_ms) {
+  bool timed_out = false;
+  if (timeout_ms >= 0) {
+    std::unique_lock<std::mutex> lock(watch_->aio_mutex);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    if (!watch_->aio_finished.wait_until(lock, deadline, [&] { return watch_->aio_done; })) {
+      lock.unlock();
+      nng_aio_cancel(aio_);
+      timed_out = true;
     }
   }
-  nng_aio_cancel(aio);
-  nng_aio_wait(aio);
-  std::optional<Message> message;
-  if (nng_aio_result(aio) == 0) message.emplace(nng_aio_get_msg(aio));
-  nng_aio_free(aio);
-  return message;
+  nng_aio_wait(aio_);
+  int rv = nng_aio_result(aio_);
+  return rv == NNG_ECANCELED && timed_out ? NNG_ETIMEDOUT : rv;
 }
 
 absl::Status Socket::CheckOpen(std::string_view what) const {
@@ -359,11 +357,10 @@ absl::StatusOr<bool> Socket::Send(std::string_view bytes, int32_t timeout_ms) {
     if (rv == NNG_EAGAIN) return false;
     return NngError("send!", rv);
   }
+  BeginAio();
   nng_aio_set_msg(aio_, msg);
-  nng_aio_set_timeout(aio_, Duration(timeout_ms));
   nng_send_aio(socket_, aio_);
-  nng_aio_wait(aio_);
-  int rv = nng_aio_result(aio_);
+  int rv = AwaitAio(timeout_ms);
   if (rv == 0) {
     if (delivery_) delivery_->sent_to_parent.fetch_add(1);
     return true;
@@ -431,12 +428,11 @@ absl::StatusOr<Message> Socket::ReceiveOne(int32_t timeout_ms, bool* peer_gone) 
   if (timeout_ms == 0 || (watching && watch_->lost.load())) {
     rv = nng_recvmsg(socket_, &msg, NNG_FLAG_NONBLOCK);
   } else {
-    nng_aio_set_timeout(aio_, Duration(timeout_ms));
+    BeginAio();
     nng_recv_aio(socket_, aio_);
     // The peer may have gone just before the receive started.
     if (watching && watch_->lost.load()) nng_aio_cancel(aio_);
-    nng_aio_wait(aio_);
-    rv = nng_aio_result(aio_);
+    rv = AwaitAio(timeout_ms);
     if (rv == 0) msg = nng_aio_get_msg(aio_);
     if (rv == NNG_ECANCELED && !watching) rv = NNG_ETIMEDOUT;
     // Woken because the peer went: deliver what it sent before it went.
