@@ -255,7 +255,7 @@ TEST(NetTest, AFinIsAnsweredAndNotDelivered) {
   absl::StatusOr<Socket*> parent = Socket::Open(parent_heap.heap, "pair");
   absl::StatusOr<Socket*> child = Socket::Open(child_heap.heap, "pair");
   ASSERT_TRUE(parent.ok() && child.ok());
-  (*parent)->set_role(Role::kThread);
+  (*parent)->set_role(Role::kChild);
   (*child)->set_role(Role::kMailbox);
   ASSERT_TRUE((*parent)->Listen(url).ok());
   ASSERT_TRUE((*child)->Dial(url, false).ok());

@@ -210,6 +210,11 @@ void Socket::Close() {
   watch_->event_fd = -1;
 }
 
+bool Socket::Delivered() const {
+  return delivery_ != nullptr &&
+         delivery_->received_by_parent.load() >= delivery_->sent_to_parent.load();
+}
+
 void Socket::Linger() {
   // nng drops messages still queued when a socket closes (it has no
   // linger): give what was sent just now time to leave, while a peer is
@@ -217,10 +222,12 @@ void Socket::Linger() {
   // request arrived.
   if (protocol_ == "req" && last_receive_ > last_send_) return;
   auto deadline = last_send_ + kLinger;
-  // It ends early when the peer hangs up. (Closing as soon as the bytes
-  // are written is not enough: nng drops a message that arrives just
-  // before its connection closes.)
-  while (watch_->pipes.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+  // It ends early when the peer hangs up, or when the parent of a thread's
+  // mailbox has received everything. (Closing as soon as the bytes are
+  // written is not enough: nng drops a message that arrives just before
+  // its connection closes.)
+  while (watch_->pipes.load() > 0 && !Delivered() &&
+         std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::microseconds(500));
   }
 }
@@ -230,15 +237,10 @@ void Socket::CloseHandshake() {
   // what this end sent has arrived, and nothing of the peer's is still on
   // its way. (nng 1.5 can leave nng_close waiting forever for a pipe
   // whose message arrived while both ends closed, so a closer waits for
-  // the fin even when it sent nothing lately.) A thread's mailbox also
-  // stops waiting once its parent has received everything it sent.
-  auto delivered = [&] {
-    return delivery_ != nullptr &&
-           delivery_->received_by_parent.load() >= delivery_->sent_to_parent.load();
-  };
+  // the fin even when it sent nothing lately.)
   SendFin();
   auto deadline = std::chrono::steady_clock::now() + kLinger;
-  while (watch_->pipes.load() > 0 && !delivered() &&
+  while (watch_->pipes.load() > 0 &&
          std::chrono::steady_clock::now() < deadline) {
     std::optional<Message> message = ReceiveUntil(deadline);
     if (!message.has_value()) return;

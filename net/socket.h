@@ -195,9 +195,13 @@ class Socket : public vm::ForeignObject {
   }
   // WatchesPeer: a lost peer ends receives (actor roles and monitors).
   bool WatchesPeer() const { return role_ != Role::kPlain || monitored_; }
-  // Handshakes: both ends are Eta actor sockets, which close with the
-  // handshake of Close.
-  bool Handshakes() const { return role_ != Role::kPlain; }
+  // Handshakes: both ends are the actor sockets of a parent and a spawned
+  // process, which close with the handshake of Close. (A thread's sockets
+  // linger instead, ending when the parent has everything: over inproc,
+  // nng 1.5 leaks a message sent as the receiving end closes.)
+  bool Handshakes() const {
+    return role_ == Role::kChild || (role_ == Role::kMailbox && delivery_ == nullptr);
+  }
   bool peer_lost() const { return watch_->lost.load(); }
   // MarkPeerLost: the peer is gone without ever connecting (a mailbox whose
   // parent closed before the child dialled).
@@ -256,6 +260,9 @@ class Socket : public vm::ForeignObject {
   // sockets.
   void Linger();
   void CloseHandshake();
+  // Delivered: this is a thread's mailbox whose parent has received every
+  // message it sent.
+  bool Delivered() const;
   // SendFin sends this end's fin unless it has (without waiting); false
   // when it could not be queued.
   bool SendFin();

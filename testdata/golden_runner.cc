@@ -378,6 +378,14 @@ std::vector<fs::path> FindTestFiles(const fs::path& root);
 
 enum class Mode { kSource, kCompiled, kGcStress, kDeployed };
 
+// Built with --config=gcstress, the etai under test collects at every
+// allocation in every mode.
+#ifdef ETA_GC_STRESS
+constexpr bool kGcStressBuild = true;
+#else
+constexpr bool kGcStressBuild = false;
+#endif
+
 const char* ModeName(Mode mode) {
   switch (mode) {
     case Mode::kSource:
@@ -519,7 +527,8 @@ int RegisterAll(const Tools* tools, const fs::path& testdata,
     std::string relative = file.lexically_relative(testdata).string();
     std::string name = relative.substr(0, relative.size() - strlen(".eta"));
     for (Mode mode : modes) {
-      if (mode == Mode::kGcStress && expect.slow) continue;
+      // In the GC-stress build every mode collects at every allocation.
+      if ((mode == Mode::kGcStress || kGcStressBuild) && expect.slow) continue;
       if (mode == Mode::kDeployed && expect.ExpectsCompileError()) continue;
       ::testing::RegisterTest(
           ModeName(mode), name.c_str(), nullptr, nullptr, file.c_str(), 1,

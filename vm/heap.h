@@ -30,6 +30,15 @@ class Tracer {
   std::vector<Object*> worklist_;
 };
 
+// kGcStressBuild: built with --config=gcstress, where every heap collects
+// at every allocation. Tests of scale (millions of objects or frames) run
+// smaller in that build; what they check of the collector stays the same.
+#ifdef ETA_GC_STRESS
+inline constexpr bool kGcStressBuild = true;
+#else
+inline constexpr bool kGcStressBuild = false;
+#endif
+
 // HeapOptions configures a heap.
 struct HeapOptions {
   size_t max_bytes = size_t{4} << 30;  // out-of-memory past this
