@@ -201,43 +201,64 @@ TEST(NetTest, SocketsCloseWhenCollectedAndWhenTheHeapEnds) {
   std::filesystem::remove_all(dir);
 }
 
+// ActorSocketsTest connects a parent's end of a spawned process (kChild)
+// with the child's mailbox (kMailbox), each in a heap of its own.
+class ActorSocketsTest : public ::testing::Test {
+ protected:
+  // Connect opens both ends over `url` and waits until each sees the other.
+  ::testing::AssertionResult Connect(const std::string& url) {
+    absl::StatusOr<Socket*> p = Socket::Open(parent_heap_.heap, "pair");
+    absl::StatusOr<Socket*> c = Socket::Open(child_heap_.heap, "pair");
+    if (!p.ok() || !c.ok()) return ::testing::AssertionFailure() << "cannot open";
+    parent_ = *p;
+    child_ = *c;
+    parent_->set_role(Role::kChild);
+    child_->set_role(Role::kMailbox);
+    if (!parent_->Listen(url).ok() || !child_->Dial(url, false).ok()) {
+      return ::testing::AssertionFailure() << "cannot connect over " << url;
+    }
+    for (int i = 0; i < 500 && (parent_->peer_count() == 0 || child_->peer_count() == 0);
+         ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    if (parent_->peer_count() != 1 || child_->peer_count() != 1) {
+      return ::testing::AssertionFailure() << "not connected within 500 ms";
+    }
+    return ::testing::AssertionSuccess();
+  }
+
+  wire::TestHeap parent_heap_;
+  wire::TestHeap child_heap_;
+  Socket* parent_ = nullptr;
+  Socket* child_ = nullptr;
+};
+
 // Close's handshake on actor sockets: a parent and a child that each sent
 // just now and close do not wait kLinger on each other, and every message
 // sent before a close still arrives.
-TEST(NetTest, ActorSocketsCloseWithAHandshakeInsteadOfLingering) {
+TEST_F(ActorSocketsTest, CloseWithAHandshakeInsteadOfLingering) {
   using Clock = std::chrono::steady_clock;
-  const std::string url = "inproc://eta-net-test-handshake";
-  wire::TestHeap parent_heap;
-  wire::TestHeap child_heap;
-  absl::StatusOr<Socket*> parent = Socket::Open(parent_heap.heap, "pair");
-  absl::StatusOr<Socket*> child = Socket::Open(child_heap.heap, "pair");
-  ASSERT_TRUE(parent.ok() && child.ok());
-  (*parent)->set_role(Role::kChild);
-  (*child)->set_role(Role::kMailbox);
-  ASSERT_TRUE((*parent)->Listen(url).ok());
-  ASSERT_TRUE((*child)->Dial(url, false).ok());
-  for (int i = 0; i < 500 && (*parent)->peer_count() == 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  ASSERT_EQ((*parent)->peer_count(), 1);
+  ASSERT_TRUE(Connect("inproc://eta-net-test-handshake"));
+  Socket* parent = parent_;
+  Socket* child = child_;
 
   Clock::duration child_close{};
   std::thread worker([&] {
-    absl::StatusOr<Message> task = (*child)->Receive(5000);
+    absl::StatusOr<Message> task = child->Receive(5000);
     ASSERT_TRUE(task.ok());
     EXPECT_EQ(task->bytes(), "task");
-    ASSERT_TRUE((*child)->Send("reply", 5000).ok());
-    ASSERT_TRUE((*child)->Send("more", 5000).ok());
+    ASSERT_TRUE(child->Send("reply", 5000).ok());
+    ASSERT_TRUE(child->Send("more", 5000).ok());
     auto start = Clock::now();
-    (*child)->Close();  // sent just now, the parent still connected
+    child->Close();  // sent just now, the parent still connected
     child_close = Clock::now() - start;
   });
-  ASSERT_TRUE((*parent)->Send("task", 5000).ok());
-  absl::StatusOr<Message> reply = (*parent)->Receive(5000);
+  ASSERT_TRUE(parent->Send("task", 5000).ok());
+  absl::StatusOr<Message> reply = parent->Receive(5000);
   ASSERT_TRUE(reply.ok());
   EXPECT_EQ(reply->bytes(), "reply");
   auto start = Clock::now();
-  (*parent)->Close();  // sent the task just now, the child still connected
+  parent->Close();  // sent the task just now, the child still connected
   Clock::duration parent_close = Clock::now() - start;
   worker.join();
   // Without the handshake each waits out kLinger (100 ms) for the other.
@@ -247,42 +268,32 @@ TEST(NetTest, ActorSocketsCloseWithAHandshakeInsteadOfLingering) {
 
 // A peer that reads the closer's fin answers it, so the closer does not
 // wait; the messages before the fin are all received, and the fin is not.
-TEST(NetTest, AFinIsAnsweredAndNotDelivered) {
+TEST_F(ActorSocketsTest, AFinIsAnsweredAndNotDelivered) {
   using Clock = std::chrono::steady_clock;
-  const std::string url = "inproc://eta-net-test-fin";
-  wire::TestHeap parent_heap;
-  wire::TestHeap child_heap;
-  absl::StatusOr<Socket*> parent = Socket::Open(parent_heap.heap, "pair");
-  absl::StatusOr<Socket*> child = Socket::Open(child_heap.heap, "pair");
-  ASSERT_TRUE(parent.ok() && child.ok());
-  (*parent)->set_role(Role::kChild);
-  (*child)->set_role(Role::kMailbox);
-  ASSERT_TRUE((*parent)->Listen(url).ok());
-  ASSERT_TRUE((*child)->Dial(url, false).ok());
+  ASSERT_TRUE(Connect("inproc://eta-net-test-fin"));
+  Socket* parent = parent_;
+  Socket* child = child_;
   std::vector<std::string> received;
   bool gone = false;
   std::thread reader([&] {
     while (true) {
-      absl::StatusOr<Message> m = (*parent)->Receive(5000, &gone);
+      absl::StatusOr<Message> m = parent->Receive(5000, &gone);
       ASSERT_TRUE(m.ok());
       if (m->empty()) break;
       received.emplace_back(m->bytes());
     }
   });
-  for (int i = 0; i < 500 && (*child)->peer_count() == 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
   for (const char* text : {"one", "two", "three"}) {
-    ASSERT_TRUE((*child)->Send(text, 5000).ok());
+    ASSERT_TRUE(child->Send(text, 5000).ok());
   }
   auto start = Clock::now();
-  (*child)->Close();
+  child->Close();
   Clock::duration child_close = Clock::now() - start;
   reader.join();
   EXPECT_EQ(received, (std::vector<std::string>{"one", "two", "three"}));
   EXPECT_TRUE(gone);
   EXPECT_LT(child_close, kLinger / 2);
-  (*parent)->Close();
+  parent->Close();
 }
 
 TEST(NetTest, SocketObjectBasics) {
