@@ -26,6 +26,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "compiler/status_macros.h"
+#include "net/aio_timer.h"
 #include "vm/heap.h"
 #include "wire/wire.h"
 
@@ -95,14 +96,6 @@ void OnPipeEvent(nng_pipe pipe, nng_pipe_ev event, void* arg) {
   }
 }
 
-// OnAioDone tells Socket::AwaitAio that the socket's operation finished.
-void OnAioDone(void* arg) {
-  auto* watch = static_cast<PeerWatch*>(arg);
-  std::lock_guard<std::mutex> lock(watch->aio_mutex);
-  watch->aio_done = true;
-  watch->aio_finished.notify_all();
-}
-
 }  // namespace
 
 bool ChildProcess::Reap(bool block) {
@@ -157,7 +150,7 @@ absl::StatusOr<Socket*> Socket::Open(vm::Heap& heap, std::string_view name) {
   }
   auto watch = std::make_unique<PeerWatch>();
   nng_aio* aio = nullptr;
-  if (int rv = nng_aio_alloc(&aio, OnAioDone, watch.get()); rv != 0) {
+  if (int rv = nng_aio_alloc(&aio, nullptr, nullptr); rv != 0) {
     nng_close(socket);
     return NngError("nng-socket", rv);
   }
@@ -169,6 +162,7 @@ absl::StatusOr<Socket*> Socket::Open(vm::Heap& heap, std::string_view name) {
   // A sub socket takes every message from nng and filters by the topic of
   // [N] itself (a prefix of the encoded bytes would not do).
   if (name == "sub") nng_socket_set(socket, NNG_OPT_SUB_SUBSCRIBE, "", 0);
+  nng_aio_set_timeout(aio, NNG_DURATION_INFINITE);  // AwaitAio times it
   watch->aio = aio;
   watch->event_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   nng_pipe_notify(socket, NNG_PIPE_EV_ADD_POST, OnPipeEvent, watch.get());
@@ -253,7 +247,6 @@ void Socket::CloseHandshake() {
 }
 
 std::optional<Message> Socket::ReceiveUntil(std::chrono::steady_clock::time_point deadline) {
-  BeginAio();
   nng_recv_aio(socket_, aio_);
   if (watch_->lost.load()) nng_aio_cancel(aio_);
   auto left = std::chrono::ceil<std::chrono::milliseconds>(
@@ -264,26 +257,13 @@ std::optional<Message> Socket::ReceiveUntil(std::chrono::steady_clock::time_poin
   return message;
 }
 
-void Socket::BeginAio() {
-  std::lock_guard<std::mutex> lock(watch_->aio_mutex);
-  watch_->aio_done = false;
-  nng_aio_set_timeout(aio_, NNG_DURATION_INFINITE);
-}
-
 int Socket::AwaitAio(int32_t timeout_ms) {
-  bool timed_out = false;
-  if (timeout_ms >= 0) {
-    std::unique_lock<std::mutex> lock(watch_->aio_mutex);
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-    if (!watch_->aio_finished.wait_until(lock, deadline, [&] { return watch_->aio_done; })) {
-      lock.unlock();
-      nng_aio_cancel(aio_);
-      timed_out = true;
-    }
+  if (timeout_ms < 0) {
+    nng_aio_wait(aio_);
+    return nng_aio_result(aio_);
   }
-  nng_aio_wait(aio_);
-  int rv = nng_aio_result(aio_);
-  return rv == NNG_ECANCELED && timed_out ? NNG_ETIMEDOUT : rv;
+  return AioTimer::Get().Wait(
+      aio_, std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms));
 }
 
 absl::Status Socket::CheckOpen(std::string_view what) const {
@@ -359,7 +339,6 @@ absl::StatusOr<bool> Socket::Send(std::string_view bytes, int32_t timeout_ms) {
     if (rv == NNG_EAGAIN) return false;
     return NngError("send!", rv);
   }
-  BeginAio();
   nng_aio_set_msg(aio_, msg);
   nng_send_aio(socket_, aio_);
   int rv = AwaitAio(timeout_ms);
@@ -430,8 +409,7 @@ absl::StatusOr<Message> Socket::ReceiveOne(int32_t timeout_ms, bool* peer_gone) 
   if (timeout_ms == 0 || (watching && watch_->lost.load())) {
     rv = nng_recvmsg(socket_, &msg, NNG_FLAG_NONBLOCK);
   } else {
-    BeginAio();
-    nng_recv_aio(socket_, aio_);
+      nng_recv_aio(socket_, aio_);
     // The peer may have gone just before the receive started.
     if (watching && watch_->lost.load()) nng_aio_cancel(aio_);
     rv = AwaitAio(timeout_ms);

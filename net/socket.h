@@ -92,10 +92,6 @@ struct PeerWatch {
   std::atomic<bool> watching{false};  // the socket's receives end when lost
   int event_fd = -1;              // readable once lost (for nng-poll)
   nng_aio* aio = nullptr;         // the socket's receive, woken when lost
-  // The socket's operation on `aio` finished (Socket::AwaitAio).
-  std::mutex aio_mutex;
-  std::condition_variable aio_finished;
-  bool aio_done = false;
 };
 
 // ChildProcess is a process started by spawn; its status once reaped.
@@ -266,14 +262,9 @@ class Socket : public vm::ForeignObject {
   // SendFin sends this end's fin unless it has (without waiting); false
   // when it could not be queued.
   bool SendFin();
-  // BeginAio readies aio_ for an operation; AwaitAio waits for it to
-  // finish, or cancels it once `timeout_ms` passed (kForever: no limit),
-  // and returns its result (NNG_ETIMEDOUT when the time passed). nng's
-  // own aio timeouts are not used: in nng 1.5 one that expires just as
-  // the operation completes can run the protocol's cancel routine after
-  // the socket is gone (a panic). A cancel made here has finished when
-  // nng_aio_wait returns.
-  void BeginAio();
+  // AwaitAio waits for the operation started on aio_ to finish, or has
+  // AioTimer cancel it once `timeout_ms` passed (kForever: no limit), and
+  // returns its result (NNG_ETIMEDOUT when the time passed).
   int AwaitAio(int32_t timeout_ms);
   // ReceiveUntil receives the next message, or nothing once `deadline`
   // passed or the peer hung up.
