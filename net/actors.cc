@@ -21,6 +21,7 @@
 #include "absl/strings/str_join.h"
 #include "compiler/status_macros.h"
 #include "net/thread_copy.h"
+#include "net/thread_links.h"
 #include "vm/module_files.h"
 #include "vm/object.h"
 #include "vm/utf8.h"
@@ -219,15 +220,24 @@ Value Demonitor(VM& vm, Arguments args) {
   return Value::True();
 }
 
+// InstallMailbox makes `s`, dialled to `url`, the program's mailbox.
+void InstallMailbox(VM& vm, Socket* s, const std::string& url) {
+  NetState& state = GetNetState(vm);
+  state.mailbox = Value::FromObject(s);
+  state.parent_pid = ::getppid();
+  state.mailbox_url = url;
+  s->set_role(Role::kMailbox);
+}
+
 // ThreadJob prepares, in the new thread's VM, what to call: a list
 // (procedure argument ...).
 using ThreadJob = std::function<absl::StatusOr<Value>(VM& vm, ThreadHost& host)>;
 
-// ThreadMain runs in a new thread: a fresh VM whose mailbox dials `url`,
-// then the job's call. How it ended is recorded in `peer` before the VM
+// ThreadMain runs in a new thread: a fresh VM that adopts `mailbox`,
+// connected already, then the job's call. How it ended is recorded in `peer` before the VM
 // (and so the mailbox) goes away, so that the parent can tell why its
 // peer left; `done` is set after.
-void ThreadMain(std::shared_ptr<ThreadPeer> peer, ThreadHost* host, std::string url,
+void ThreadMain(std::shared_ptr<ThreadPeer> peer, ThreadHost* host, SocketParts mailbox,
                 ThreadJob job) {
   bool recorded = false;
   auto record = [&](bool failed, std::string error) {
@@ -239,13 +249,10 @@ void ThreadMain(std::shared_ptr<ThreadPeer> peer, ThreadHost* host, std::string 
     peer->changed.notify_all();
   };
   absl::Status status = host->WithNewVM([&](VM& vm) -> absl::Status {
-    ETA_RETURN_IF_ERROR(AttachMailbox(vm, url));
-    AsSocket(GetNetState(vm).mailbox)->set_delivery(peer);
-    {
-      std::lock_guard<std::mutex> lock(peer->mutex);
-      peer->attached = true;
-      peer->changed.notify_all();
-    }
+    std::string url = mailbox.endpoint;
+    ETA_ASSIGN_OR_RETURN(Socket * s, Socket::Adopt(vm.heap(), std::move(mailbox)));
+    InstallMailbox(vm, s, url);
+    s->set_delivery(peer);
     absl::StatusOr<Value> call = job(vm, *host);
     if (!call.ok() && vm.uncaught_error().IsUndefined()) return call.status();
     if (call.ok()) {
@@ -283,29 +290,28 @@ void ThreadMain(std::shared_ptr<ThreadPeer> peer, ThreadHost* host, std::string 
 }
 
 // StartThread starts a thread VM running `job`, connected to the returned
-// socket (the parent's end), once the thread's mailbox is connected.
+// socket (the parent's end). It returns at once: the two ends are
+// connected already, so what the parent sends and a close are seen by the
+// thread however soon they come.
 Value StartThread(VM& vm, const char* who, ThreadJob job) {
   NetState& state = GetNetState(vm);
-  absl::StatusOr<Socket*> opened = Socket::Open(vm.heap(), "pair");
-  if (!opened.ok()) return vm.RaiseError("nng-error", std::string(opened.status().message()));
-  Socket* s = *opened;
-  vm::Rooted keep(vm.heap(), Value::FromObject(s));
-  std::string url = absl::StrCat("inproc://eta-thread-", reinterpret_cast<uintptr_t>(&vm),
-                                 "-", NetState::NextEndpoint());
-  if (absl::Status status = s->Listen(url); !status.ok()) {
-    return vm.RaiseError("nng-error", absl::StrCat(who, ": ", status.message()));
+  // The connection was made in advance, or is made now (ThreadLinks).
+  absl::StatusOr<ThreadLink> link = ThreadLinks::Get().Take();
+  if (!link.ok()) {
+    return vm.RaiseError("nng-error", absl::StrCat(who, ": ", link.status().message()));
   }
+  absl::StatusOr<Socket*> adopted = Socket::Adopt(vm.heap(), std::move(link->parent));
+  if (!adopted.ok()) return vm.RaiseError("nng-error", std::string(adopted.status().message()));
+  Socket* s = *adopted;
+  vm::Rooted keep(vm.heap(), Value::FromObject(s));
   auto peer = std::make_shared<ThreadPeer>();
   peer->parent_socket = s->id();
   s->thread() = peer;
   s->set_role(Role::kThread);
   state.threads.push_back(peer);
   vm.FlushOutput();
-  peer->thread = std::thread(ThreadMain, peer, state.thread_host, url, std::move(job));
-  // Returns once the thread's mailbox is connected, so that closing the
-  // socket right away is seen by the thread.
-  std::unique_lock<std::mutex> lock(peer->mutex);
-  peer->changed.wait(lock, [&] { return peer->attached || peer->done; });
+  peer->thread = std::thread(ThreadMain, peer, state.thread_host, std::move(link->mailbox),
+                             std::move(job));
   return keep.get();
 }
 
@@ -559,11 +565,7 @@ void SetSearchPath(VM& vm, std::vector<std::string> path) {
 
 absl::Status AttachMailbox(VM& vm, const std::string& url) {
   ETA_ASSIGN_OR_RETURN(Socket * s, Socket::Open(vm.heap(), "pair"));
-  NetState& state = GetNetState(vm);
-  state.mailbox = Value::FromObject(s);
-  state.parent_pid = ::getppid();
-  state.mailbox_url = url;
-  s->set_role(Role::kMailbox);
+  InstallMailbox(vm, s, url);
   absl::Status dialed = s->Dial(url, /*retry=*/false);
   // A parent that closed its end before the child dialled is a parent
   // that said stop: the child's recv! returns #f, as after a close.

@@ -128,13 +128,31 @@ absl::Status NngError(std::string_view what, int rv) {
   return absl::UnavailableError(absl::StrCat(AsAbsl(what), ": ", nng_strerror(rv)));
 }
 
-Socket::Socket(nng_socket socket, std::string protocol, nng_aio* aio,
-               std::unique_ptr<PeerWatch> watch)
-    : socket_(socket), protocol_(std::move(protocol)),
-      is_sub_(protocol_ == "sub"), is_surveyor_(protocol_ == "surveyor"), aio_(aio),
-      recv_max_bytes_(wire::kDefaultMaxBytes), watch_(std::move(watch)) {}
+SocketParts::SocketParts(SocketParts&& other) noexcept
+    : socket(other.socket), aio(other.aio), watch(std::move(other.watch)),
+      protocol(std::move(other.protocol)), endpoint(std::move(other.endpoint)),
+      listen_url(std::move(other.listen_url)) {
+  other.aio = nullptr;
+}
 
-absl::StatusOr<Socket*> Socket::Open(vm::Heap& heap, std::string_view name) {
+SocketParts::~SocketParts() {
+  if (aio == nullptr) return;  // moved from, or adopted
+  nng_close(socket);
+  nng_aio_free(aio);
+  if (watch->event_fd >= 0) ::close(watch->event_fd);
+}
+
+Socket::Socket(SocketParts&& parts)
+    : socket_(parts.socket), protocol_(std::move(parts.protocol)),
+      is_sub_(protocol_ == "sub"), is_surveyor_(protocol_ == "surveyor"),
+      is_pair_(protocol_ == "pair"), aio_(parts.aio),
+      recv_max_bytes_(wire::kDefaultMaxBytes), listen_url_(std::move(parts.listen_url)),
+      endpoint_(std::move(parts.endpoint)),
+      watch_(std::move(parts.watch)) {
+  parts.aio = nullptr;  // this socket's now
+}
+
+absl::StatusOr<SocketParts> Socket::Make(std::string_view name) {
   const ProtocolOpener* opener = nullptr;
   for (const ProtocolOpener& o : kOpeners) {
     if (name == o.name) opener = &o;
@@ -148,12 +166,16 @@ absl::StatusOr<Socket*> Socket::Open(vm::Heap& heap, std::string_view name) {
   if (int rv = opener->open(&socket); rv != 0) {
     return NngError(absl::StrCat("nng-socket ", AsAbsl(name)), rv);
   }
-  auto watch = std::make_unique<PeerWatch>();
   nng_aio* aio = nullptr;
   if (int rv = nng_aio_alloc(&aio, nullptr, nullptr); rv != 0) {
     nng_close(socket);
     return NngError("nng-socket", rv);
   }
+  SocketParts parts;
+  parts.socket = socket;
+  parts.aio = aio;
+  parts.watch = std::make_unique<PeerWatch>();
+  parts.protocol = std::string(name);
   // Buffers where the protocol has them; the protocols without a buffer
   // in one direction refuse the option, which is fine.
   nng_socket_set_int(socket, NNG_OPT_RECVBUF, kDefaultBufferMessages);
@@ -163,19 +185,23 @@ absl::StatusOr<Socket*> Socket::Open(vm::Heap& heap, std::string_view name) {
   // [N] itself (a prefix of the encoded bytes would not do).
   if (name == "sub") nng_socket_set(socket, NNG_OPT_SUB_SUBSCRIBE, "", 0);
   nng_aio_set_timeout(aio, NNG_DURATION_INFINITE);  // AwaitAio times it
-  watch->aio = aio;
-  watch->event_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  nng_pipe_notify(socket, NNG_PIPE_EV_ADD_POST, OnPipeEvent, watch.get());
-  nng_pipe_notify(socket, NNG_PIPE_EV_REM_POST, OnPipeEvent, watch.get());
-  PeerWatch* watch_pointer = watch.get();
-  Socket* s = heap.New<Socket>(socket, std::string(name), aio, std::move(watch));
-  if (s == nullptr) {
-    nng_close(socket);
-    nng_aio_free(aio);
-    ::close(watch_pointer->event_fd);
-    return absl::ResourceExhaustedError("out of memory");
-  }
+  parts.watch->aio = aio;
+  parts.watch->event_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  nng_pipe_notify(socket, NNG_PIPE_EV_ADD_POST, OnPipeEvent, parts.watch.get());
+  nng_pipe_notify(socket, NNG_PIPE_EV_REM_POST, OnPipeEvent, parts.watch.get());
+  return parts;
+}
+
+absl::StatusOr<Socket*> Socket::Adopt(vm::Heap& heap, SocketParts parts) {
+  Socket* s = heap.New<Socket>(std::move(parts));
+  // Not adopted: `parts` closes the socket.
+  if (s == nullptr) return absl::ResourceExhaustedError("out of memory");
   return s;
+}
+
+absl::StatusOr<Socket*> Socket::Open(vm::Heap& heap, std::string_view name) {
+  ETA_ASSIGN_OR_RETURN(SocketParts parts, Make(name));
+  return Adopt(heap, std::move(parts));
 }
 
 Socket::~Socket() {
@@ -329,19 +355,21 @@ absl::StatusOr<bool> Socket::Send(std::string_view bytes, int32_t timeout_ms) {
   if (is_surveyor_) {
     survey_deadline_ = last_send_ + std::chrono::milliseconds(survey_time_ms_);
   }
-  if (timeout_ms == 0) {
-    int rv = nng_sendmsg(socket_, msg, NNG_FLAG_NONBLOCK);
-    if (rv == 0) {
-      if (delivery_) delivery_->sent_to_parent.fetch_add(1);
-      return true;
-    }
+  // Where the queue has room the message is sent at once, without a
+  // wait's thread switches; only a full queue waits.
+  int rv = nng_sendmsg(socket_, msg, NNG_FLAG_NONBLOCK);
+  if (rv == 0) {
+    if (delivery_) delivery_->sent_to_parent.fetch_add(1);
+    return true;
+  }
+  if (rv != NNG_EAGAIN || timeout_ms == 0) {
     nng_msg_free(msg);
     if (rv == NNG_EAGAIN) return false;
     return NngError("send!", rv);
   }
   nng_aio_set_msg(aio_, msg);
   nng_send_aio(socket_, aio_);
-  int rv = AwaitAio(timeout_ms);
+  rv = AwaitAio(timeout_ms);
   if (rv == 0) {
     if (delivery_) delivery_->sent_to_parent.fetch_add(1);
     return true;
@@ -404,12 +432,14 @@ absl::StatusOr<Message> Socket::ReceiveOne(int32_t timeout_ms, bool* peer_gone) 
     }
   }
   bool watching = WatchesPeer();
-  int rv;
+  bool lost = watching && watch_->lost.load();
+  int rv = NNG_EAGAIN;
   nng_msg* msg = nullptr;
-  if (timeout_ms == 0 || (watching && watch_->lost.load())) {
-    rv = nng_recvmsg(socket_, &msg, NNG_FLAG_NONBLOCK);
-  } else {
-      nng_recv_aio(socket_, aio_);
+  // A pair socket first takes what is already here, without a wait's
+  // thread switches (other protocols keep state in a receive).
+  if (timeout_ms == 0 || lost || is_pair_) rv = nng_recvmsg(socket_, &msg, NNG_FLAG_NONBLOCK);
+  if (rv == NNG_EAGAIN && timeout_ms != 0 && !lost) {
+    nng_recv_aio(socket_, aio_);
     // The peer may have gone just before the receive started.
     if (watching && watch_->lost.load()) nng_aio_cancel(aio_);
     rv = AwaitAio(timeout_ms);

@@ -109,8 +109,7 @@ struct ChildProcess {
 // ThreadPeer is the VM thread started by spawn-thread[-with].
 struct ThreadPeer {
   std::mutex mutex;
-  std::condition_variable changed;  // attached or done
-  bool attached = false;  // its mailbox is connected
+  std::condition_variable changed;  // finished or done
   bool finished = false;  // its outcome is known (failed, error)
   bool done = false;      // its VM, and so its mailbox, is gone
   // Messages the thread's mailbox sent and those the parent's socket has
@@ -132,11 +131,32 @@ enum class Role {
   kMailbox,  // a child's or thread's own end (current-mailbox)
 };
 
+// SocketParts is a socket outside any VM's heap (Socket::Make), which a
+// VM adopts (Socket::Adopt): the connections of thread VMs are made in
+// advance (ThreadLinks), then each end is adopted by its VM. Closed when
+// destroyed unadopted.
+struct SocketParts {
+  SocketParts() = default;
+  SocketParts(SocketParts&& other) noexcept;
+  SocketParts& operator=(SocketParts&&) = delete;
+  ~SocketParts();
+
+  nng_socket socket = NNG_SOCKET_INITIALIZER;
+  nng_aio* aio = nullptr;  // null once moved or adopted
+  std::unique_ptr<PeerWatch> watch;
+  std::string protocol;
+  std::string endpoint;    // Socket::endpoint
+  std::string listen_url;  // Socket::listen_url
+};
+
 class Socket : public vm::ForeignObject {
  public:
   // Open makes a socket of protocol `name` (one of kProtocols) with the
   // defaults of [N]. Errors name the protocols.
   static absl::StatusOr<Socket*> Open(vm::Heap& heap, std::string_view name);
+  // Make and Adopt are Open in two steps, which may be on two threads.
+  static absl::StatusOr<SocketParts> Make(std::string_view name);
+  static absl::StatusOr<Socket*> Adopt(vm::Heap& heap, SocketParts parts);
   ~Socket() override;
 
   const char* KindName() const override { return "socket"; }
@@ -244,8 +264,7 @@ class Socket : public vm::ForeignObject {
   absl::StatusOr<int32_t> GetMsOption(const char* nng_name);
 
   // Use Open; public for Heap::New.
-  Socket(nng_socket socket, std::string protocol, nng_aio* aio,
-         std::unique_ptr<PeerWatch> watch);
+  explicit Socket(SocketParts&& parts);  // takes them: Adopt
 
  private:
   absl::Status CheckOpen(std::string_view what) const;
@@ -275,6 +294,7 @@ class Socket : public vm::ForeignObject {
   std::string protocol_;
   bool is_sub_;       // protocol_ == "sub", looked up once (hot path)
   bool is_surveyor_;  // protocol_ == "surveyor"
+  bool is_pair_;      // protocol_ == "pair"
   nng_aio* aio_;  // one at a time: the socket's VM is single-threaded
   bool closed_ = false;
   int32_t recv_timeout_ms_ = kDefaultRecvTimeoutMs;

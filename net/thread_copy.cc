@@ -77,7 +77,7 @@ class Snapshotter {
       ETA_RETURN_IF_ERROR(EncodeValue(g->value, absl::StrCat("global ", name)));
     }
     for (const auto& m : vm_.modules()) {
-      if (!m->message.empty()) snapshot.modules.push_back(m->message);
+      if (m->message != nullptr) snapshot.modules.push_back(m->message);
     }
     snapshot.values = std::move(w_.out);
     return snapshot;
@@ -226,7 +226,7 @@ class Snapshotter {
         auto* c = static_cast<vm::Closure*>(o);
         const vm::Function* f = c->function;
         const vm::LoadedModule* m = f->module;
-        if (m == nullptr || (m->message.empty() && m->name != kPrelude)) {
+        if (m == nullptr || (m->message == nullptr && m->name != kPrelude)) {
           return absl::InvalidArgumentError(absl::StrCat(
               roots_[item.root], ": procedure ", f->name,
               " (defined at the REPL or by eval, not in a module)"));
@@ -479,11 +479,10 @@ absl::StatusOr<ThreadSnapshot> SnapshotThunk(VM& vm, Value thunk) {
 }
 
 absl::StatusOr<Value> RestoreThunk(VM& vm, const ThreadSnapshot& snapshot) {
-  for (const std::string& bytes : snapshot.modules) {
-    eta::module::Module m;
-    if (!m.ParseFromString(bytes)) return absl::InternalError("spawn-thread: bad module");
-    if (vm.IsModuleLoaded(m.name())) continue;
-    ETA_RETURN_IF_ERROR(vm.LoadModuleMessage(m));
+  for (const auto& m : snapshot.modules) {
+    if (vm.IsModuleLoaded(m->name())) continue;
+    // The parent verified these very messages when it loaded them.
+    ETA_RETURN_IF_ERROR(vm.LoadModuleMessage(m, VM::Verify::kAlreadyVerified));
   }
   Restorer restorer(vm, snapshot.values);
   return restorer.Run();

@@ -7,6 +7,7 @@
 #ifndef ETA_NET_THREAD_COPY_H_
 #define ETA_NET_THREAD_COPY_H_
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -17,7 +18,8 @@ namespace eta::net {
 
 // ThreadSnapshot is a thunk ready to cross into another VM.
 struct ThreadSnapshot {
-  std::vector<std::string> modules;  // serialized modules, in load order
+  // The parent's modules, in load order, shared with it.
+  std::vector<std::shared_ptr<const eta::module::Module>> modules;
   std::string values;                // the globals, then the thunk
 };
 

@@ -11,6 +11,10 @@
 #include "absl/container/flat_hash_map.h"
 #include "vm/value.h"
 
+namespace eta::module {
+class Module;  // vm/module.proto
+}  // namespace eta::module
+
 namespace eta::vm {
 
 struct LoadedModule;
@@ -81,10 +85,10 @@ struct LoadedModule {
   std::vector<std::string> imports;   // module names, in load order
   std::string macros;                 // exported macro definitions (source)
   bool body_run = false;
-  // The module as loaded (a serialized eta.module.Module), kept so that
-  // spawn-thread can load it in another VM; empty for %builtins, %prelude
-  // and the shared namespaces of the REPL and eval.
-  std::string message;
+  // The module as loaded, kept so that spawn-thread can load it in another
+  // VM (shared with it: a message is not changed once loaded); null for
+  // %builtins, %prelude and the shared namespaces of the REPL and eval.
+  std::shared_ptr<const eta::module::Module> message;
 };
 
 }  // namespace eta::vm

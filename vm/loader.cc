@@ -234,6 +234,18 @@ absl::Status VM::LoadModule(const std::string& serialized_module) {
 
 absl::Status VM::LoadModuleMessage(const eta::module::Module& m,
                                    std::string_view shared_namespace, Verify verify) {
+  return LoadModuleMessage(m, shared_namespace, verify, nullptr);
+}
+
+absl::Status VM::LoadModuleMessage(std::shared_ptr<const eta::module::Module> m,
+                                   Verify verify) {
+  const eta::module::Module& message = *m;
+  return LoadModuleMessage(message, {}, verify, std::move(m));
+}
+
+absl::Status VM::LoadModuleMessage(const eta::module::Module& m,
+                                   std::string_view shared_namespace, Verify verify,
+                                   std::shared_ptr<const eta::module::Module> keep) {
   if (m.format_version() != kFormatVersion) {
     return Invalid(m.name(), absl::StrCat("format version ", m.format_version(),
                                           ", this VM reads version ",
@@ -316,7 +328,8 @@ absl::Status VM::LoadModuleMessage(const eta::module::Module& m,
   module->exports.assign(m.exports().begin(), m.exports().end());
   modules_by_name_[module->name] = module;
   if (shared_namespace.empty() && m.name() != "%prelude") {
-    m.SerializeToString(&module->message);
+    module->message = keep != nullptr ? std::move(keep)
+                                      : std::make_shared<const eta::module::Module>(m);
   }
   modules_.push_back(std::move(owned));
 

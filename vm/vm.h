@@ -148,6 +148,10 @@ class VM {
   absl::Status LoadModuleMessage(const eta::module::Module& message,
                                  std::string_view shared_namespace = {},
                                  Verify verify = Verify::kVerify);
+  // This one keeps `message` itself rather than a copy (spawn-thread loads
+  // the parent's modules so).
+  absl::Status LoadModuleMessage(std::shared_ptr<const eta::module::Module> message,
+                                 Verify verify);
   // RunModuleBody runs a loaded module's body and returns its value (the
   // REPL's result); an uncaught error is reported as by Call.
   absl::StatusOr<Value> RunModuleBody(std::string_view name);
@@ -207,6 +211,9 @@ class VM {
   std::vector<std::string> StackTrace(size_t max_frames = 64) const;
 
  private:
+  // The two LoadModuleMessage: `keep`, when not null, is `m` itself, kept.
+  absl::Status LoadModuleMessage(const eta::module::Module& m, std::string_view shared_namespace,
+                                 Verify verify, std::shared_ptr<const eta::module::Module> keep);
   static constexpr size_t kStackOverflowHeadroom = 10000;
 
   void TraceRoots(Tracer& tracer);
