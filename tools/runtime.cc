@@ -72,7 +72,7 @@ absl::StatusOr<CompiledProgram> CompileProgram(const std::string& path,
                                                const std::vector<std::string>& search_path) {
   CompiledProgram program;
   ProgramCompiler compiler(search_path, [&](const eta::module::Module& m) -> absl::Status {
-    program.modules.push_back(m);
+    program.modules.push_back(std::make_shared<const eta::module::Module>(m));
     return absl::OkStatus();
   });
   struct timespec start;
@@ -89,15 +89,24 @@ absl::StatusOr<CompiledProgram> CompileProgram(const std::string& path,
   return program;
 }
 
-absl::Status RunProgram(vm::VM& vm, const CompiledProgram& program, bool call_main) {
-  for (const auto& m : program.modules) ETA_RETURN_IF_ERROR(vm.LoadModuleMessage(m));
+absl::Status LoadProgram(vm::VM& vm, const CompiledProgram& program, vm::VM::Verify verify) {
+  for (const auto& m : program.modules) ETA_RETURN_IF_ERROR(vm.LoadModuleMessage(m, verify));
+  return absl::OkStatus();
+}
+
+absl::Status RunProgramBodies(vm::VM& vm, const CompiledProgram& program, bool call_main) {
   for (const auto& m : program.modules) {
     bool is_own = false;
-    for (const std::string& name : program.own) is_own |= m.name() == name;
-    ETA_RETURN_IF_ERROR(vm.RunModule(m.name(), call_main && is_own));
+    for (const std::string& name : program.own) is_own |= m->name() == name;
+    ETA_RETURN_IF_ERROR(vm.RunModule(m->name(), call_main && is_own));
     if (vm.exit_requested()) break;
   }
   return absl::OkStatus();
+}
+
+absl::Status RunProgram(vm::VM& vm, const CompiledProgram& program, bool call_main) {
+  ETA_RETURN_IF_ERROR(LoadProgram(vm, program));
+  return RunProgramBodies(vm, program, call_main);
 }
 
 ThreadHost::~ThreadHost() {
@@ -164,23 +173,31 @@ absl::Status ThreadHost::WithNewVM(const std::function<absl::Status(vm::VM&)>& b
 }
 
 absl::StatusOr<std::string> ThreadHost::LoadFile(vm::VM& vm, const std::string& path) {
-  std::shared_ptr<const CompiledProgram> program;
+  CachedProgram cached;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = compiled_.find(path);
-    if (it != compiled_.end()) program = it->second;
+    if (it != compiled_.end()) cached = it->second;
   }
-  if (program == nullptr || !Unchanged(*program)) {
+  if (cached.program == nullptr || !Unchanged(*cached.program)) {
     ETA_ASSIGN_OR_RETURN(CompiledProgram compiled, CompileProgram(path, search_path_));
-    program = std::make_shared<const CompiledProgram>(std::move(compiled));
-    if (program->reusable) {
+    cached = {std::make_shared<const CompiledProgram>(std::move(compiled)), false};
+    if (cached.program->reusable) {
       std::lock_guard<std::mutex> lock(mutex_);
-      compiled_[path] = program;
+      compiled_[path] = cached;
     }
   }
-  ETA_RETURN_IF_ERROR(RunProgram(vm, *program, /*call_main=*/false));
-  if (program->own.empty()) return absl::InvalidArgumentError(absl::StrCat(path, ": no module"));
-  return program->own.back();
+  const CompiledProgram& program = *cached.program;
+  ETA_RETURN_IF_ERROR(LoadProgram(
+      vm, program, cached.verified ? vm::VM::Verify::kAlreadyVerified : vm::VM::Verify::kVerify));
+  if (!cached.verified) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = compiled_.find(path);
+    if (it != compiled_.end() && it->second.program == cached.program) it->second.verified = true;
+  }
+  ETA_RETURN_IF_ERROR(RunProgramBodies(vm, program, /*call_main=*/false));
+  if (program.own.empty()) return absl::InvalidArgumentError(absl::StrCat(path, ": no module"));
+  return program.own.back();
 }
 
 }  // namespace eta::tools

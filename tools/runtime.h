@@ -37,7 +37,8 @@ struct CompiledProgram {
     int64_t mtime_ns = 0;
     bool operator==(const FileStamp& other) const = default;
   };
-  std::vector<eta::module::Module> modules;
+  // Shared with the VMs that load them (thread VMs load one program each).
+  std::vector<std::shared_ptr<const eta::module::Module>> modules;
   std::vector<std::string> own;
   std::vector<FileStamp> files;
   bool reusable = true;  // false when a file changed around compile time
@@ -51,6 +52,11 @@ absl::StatusOr<CompiledProgram> CompileProgram(const std::string& path,
 // in order, calling `main` of the program's own modules when `call_main`.
 // An uncaught error leaves vm.uncaught_error() set.
 absl::Status RunProgram(vm::VM& vm, const CompiledProgram& program, bool call_main);
+// RunProgram's two steps. LoadProgram may skip verification only for a
+// program some VM has loaded (verified) before.
+absl::Status LoadProgram(vm::VM& vm, const CompiledProgram& program,
+                         vm::VM::Verify verify = vm::VM::Verify::kVerify);
+absl::Status RunProgramBodies(vm::VM& vm, const CompiledProgram& program, bool call_main);
 
 // ThreadHost makes the VMs of spawn-thread and spawn-thread-with: builtins,
 // prelude, eval, module loading from the search path.
@@ -89,8 +95,11 @@ class ThreadHost : public net::ThreadHost {
   bool stopping_ ABSL_GUARDED_BY(spare_mutex_) = false;
   std::thread spare_maker_ ABSL_GUARDED_BY(spare_mutex_);
   std::mutex mutex_;
-  absl::flat_hash_map<std::string, std::shared_ptr<const CompiledProgram>> compiled_
-      ABSL_GUARDED_BY(mutex_);
+  struct CachedProgram {
+    std::shared_ptr<const CompiledProgram> program;
+    bool verified = false;  // loaded by a VM once: the next need not verify
+  };
+  absl::flat_hash_map<std::string, CachedProgram> compiled_ ABSL_GUARDED_BY(mutex_);
 };
 
 }  // namespace eta::tools
