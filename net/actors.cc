@@ -191,7 +191,7 @@ Value CurrentMailbox(VM& vm, Arguments args) { return GetNetState(vm).mailbox; }
 Value SpawnWait(VM& vm, Arguments args) {
   Socket* s = ChildSocketArgument(vm, "spawn-wait", args);
   if (s == nullptr) return Value::RaiseMarker();
-  s->child()->Reap(true);
+  s->AwaitChildEnd();
   return Value::Fixnum(s->child()->ExitCode());
 }
 

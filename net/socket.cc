@@ -466,6 +466,26 @@ absl::StatusOr<Message> Socket::ReceiveOne(int32_t timeout_ms, bool* peer_gone) 
   return NngError("recv!", rv);
 }
 
+void Socket::AwaitChildEnd() {
+  constexpr int32_t kLookMs = 5;  // how often it looks whether the child ended
+  while (!child_->Reap(false)) {
+    if (closed_ || !Handshakes() || peer_closing_ || !lookahead_.empty() ||
+        watch_->pipes.load() == 0) {
+      break;  // nothing (more) to answer: only the end to wait for
+    }
+    absl::StatusOr<Message> message = ReceiveOne(kLookMs, nullptr);
+    if (!message.ok()) break;
+    if (message->empty()) continue;  // nothing yet, or the child hung up
+    if (message->bytes().empty()) {
+      peer_closing_ = true;
+      SendFin();
+    } else {
+      lookahead_ = std::move(*message);
+    }
+  }
+  child_->Reap(true);
+}
+
 absl::StatusOr<int> Socket::ReceiveFd() {
   ETA_RETURN_IF_ERROR(CheckOpen("nng-poll"));
   if (recv_fd_ >= 0) return recv_fd_;

@@ -193,6 +193,13 @@ class Socket : public vm::ForeignObject {
   // then says so. On actor sockets the peer's fin is answered and skipped.
   absl::StatusOr<Message> Receive(int32_t timeout_ms, bool* peer_gone = nullptr);
 
+  // AwaitChildEnd is spawn-wait on the parent's end of a child: it waits
+  // for the child to end while answering its close handshake (a child
+  // that closes its mailbox waits for this end's fin), so that a parent
+  // that waits without closing first does not keep the child waiting out
+  // kLinger. A message that comes instead is kept for the next receive.
+  void AwaitChildEnd();
+
   // Actor state (SPEC [A]): the role, the peer, monitoring.
   Role role() const { return role_; }
   void set_role(Role role) {
