@@ -296,7 +296,7 @@ void ThreadMain(std::shared_ptr<ThreadPeer> peer, ThreadHost* host, SocketParts 
 Value StartThread(VM& vm, const char* who, ThreadJob job) {
   NetState& state = GetNetState(vm);
   // The connection was made in advance, or is made now (ThreadLinks).
-  absl::StatusOr<ThreadLink> link = ThreadLinks::Get().Take();
+  absl::StatusOr<ThreadLink> link = ThreadLinks::Take();
   if (!link.ok()) {
     return vm.RaiseError("nng-error", absl::StrCat(who, ": ", link.status().message()));
   }

@@ -1,14 +1,12 @@
 #include "net/thread_links.h"
 
-#include <pthread.h>
-#include <sched.h>
-
 #include <atomic>
 #include <chrono>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "compiler/status_macros.h"
+#include "net/spare.h"
 
 namespace eta::net {
 namespace {
@@ -20,12 +18,6 @@ constexpr auto kConnectWait = std::chrono::seconds(5);
 std::atomic<uint64_t> next_link{0};
 
 }  // namespace
-
-ThreadLinks& ThreadLinks::Get() {
-  // Never destroyed: its thread may still be making a link at exit.
-  static ThreadLinks* links = new ThreadLinks;
-  return *links;
-}
 
 absl::StatusOr<ThreadLink> ThreadLinks::Make() {
   std::string url = absl::StrCat("inproc://eta-thread-", next_link.fetch_add(1));
@@ -51,40 +43,9 @@ absl::StatusOr<ThreadLink> ThreadLinks::Make() {
 }
 
 absl::StatusOr<ThreadLink> ThreadLinks::Take() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (!started_) {
-      started_ = true;
-      std::thread([this] { Run(); }).detach();
-    }
-    if (spare_.has_value()) {
-      ThreadLink link = std::move(*spare_);
-      spare_.reset();
-      taken_.notify_one();
-      return link;
-    }
-  }
-  return Make();
-}
-
-void ThreadLinks::Run() {
-#if defined(__linux__)
-  // Made with time no other thread wants: a thread being started must
-  // never wait for a core behind the link made for the next.
-  struct sched_param idle = {};
-  pthread_setschedparam(pthread_self(), SCHED_IDLE, &idle);
-#endif
-  std::unique_lock<std::mutex> lock(mutex_);
-  while (true) {
-    taken_.wait(lock, [&] { return !spare_.has_value(); });
-    lock.unlock();
-    absl::StatusOr<ThreadLink> made = Make();
-    lock.lock();
-    // A link that cannot be made now will not be later: Take then makes
-    // its own, and reports why it failed.
-    if (!made.ok()) return;
-    spare_.emplace(std::move(*made));
-  }
+  // Never destroyed: its thread may still be making a link at exit.
+  static Spare<ThreadLink>* spare = new Spare<ThreadLink>(&ThreadLinks::Make);
+  return spare->Take();
 }
 
 }  // namespace eta::net

@@ -1,5 +1,6 @@
 // ThreadLinks makes the connections between parents and the thread VMs
-// they start (spawn-thread, spawn-thread-with), one kept ready in advance.
+// they start (spawn-thread, spawn-thread-with), one kept ready in advance
+// (net/spare.h).
 //
 // A connection over inproc is cheap in CPU but slow to make: nng's dial
 // passes the work between its threads several times, about 70 us in all,
@@ -11,9 +12,6 @@
 #ifndef ETA_NET_THREAD_LINKS_H_
 #define ETA_NET_THREAD_LINKS_H_
 
-#include <condition_variable>
-#include <mutex>
-#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -28,25 +26,14 @@ struct ThreadLink {
   SocketParts mailbox;
 };
 
+// ThreadLinks hands out the links of this process, one made in advance.
 class ThreadLinks {
  public:
-  // The process's links; the maker thread starts on the first Take.
-  static ThreadLinks& Get();
-
   // Take returns the link made in advance, or one made now.
-  absl::StatusOr<ThreadLink> Take();
+  static absl::StatusOr<ThreadLink> Take();
 
   // Make makes a link: both ends connected, each having seen the other.
   static absl::StatusOr<ThreadLink> Make();
-
- private:
-  ThreadLinks() = default;
-  void Run();  // the maker thread's body
-
-  std::mutex mutex_;
-  std::condition_variable taken_;
-  std::optional<ThreadLink> spare_;
-  bool started_ = false;
 };
 
 }  // namespace eta::net

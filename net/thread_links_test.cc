@@ -52,7 +52,7 @@ TEST(ThreadLinksTest, LinksTakenBackToBackAreEachConnected) {
   std::vector<ThreadLink> links;
   std::set<std::string> endpoints;
   for (int i = 0; i < 20; ++i) {
-    absl::StatusOr<ThreadLink> link = ThreadLinks::Get().Take();
+    absl::StatusOr<ThreadLink> link = ThreadLinks::Take();
     ASSERT_TRUE(link.ok()) << link.status();
     endpoints.insert(link->parent.endpoint);
     links.push_back(std::move(*link));

@@ -1,7 +1,5 @@
 #include "tools/runtime.h"
 
-#include <pthread.h>
-#include <sched.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -109,16 +107,7 @@ absl::Status RunProgram(vm::VM& vm, const CompiledProgram& program, bool call_ma
   return RunProgramBodies(vm, program, call_main);
 }
 
-ThreadHost::~ThreadHost() {
-  std::thread maker;
-  {
-    std::lock_guard<std::mutex> lock(spare_mutex_);
-    stopping_ = true;
-    maker = std::move(spare_maker_);
-  }
-  spare_taken_.notify_all();
-  if (maker.joinable()) maker.join();
-}
+ThreadHost::~ThreadHost() = default;
 
 absl::StatusOr<ThreadHost::ReadyVM> ThreadHost::MakeVM() {
   ReadyVM ready;
@@ -132,43 +121,8 @@ absl::StatusOr<ThreadHost::ReadyVM> ThreadHost::MakeVM() {
   return ready;
 }
 
-void ThreadHost::MakeSpares() {
-#if defined(__linux__)
-  // Spares are made with time no other thread wants: a thread being
-  // started must never wait for a core behind the VM made for the next.
-  struct sched_param idle = {};
-  pthread_setschedparam(pthread_self(), SCHED_IDLE, &idle);
-#endif
-  std::unique_lock<std::mutex> lock(spare_mutex_);
-  while (true) {
-    spare_taken_.wait(lock, [&] { return stopping_ || spares_.size() < kSpares; });
-    if (stopping_) return;
-    lock.unlock();
-    absl::StatusOr<ReadyVM> made = MakeVM();
-    lock.lock();
-    // A VM that cannot be made now will not be later: threads then make
-    // their own, and report why it failed.
-    if (!made.ok()) return;
-    spares_.push_back(std::move(*made));
-  }
-}
-
 absl::Status ThreadHost::WithNewVM(const std::function<absl::Status(vm::VM&)>& body) {
-  ReadyVM ready;
-  {
-    std::lock_guard<std::mutex> lock(spare_mutex_);
-    if (!spares_.empty()) {
-      ready = std::move(spares_.back());
-      spares_.pop_back();
-    }
-    if (!spare_maker_.joinable() && !stopping_) {
-      spare_maker_ = std::thread(&ThreadHost::MakeSpares, this);
-    }
-  }
-  spare_taken_.notify_one();
-  if (ready.vm == nullptr) {
-    ETA_ASSIGN_OR_RETURN(ready, MakeVM());
-  }
+  ETA_ASSIGN_OR_RETURN(ReadyVM ready, spare_.Take());
   return body(*ready.vm);
 }
 

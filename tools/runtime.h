@@ -6,10 +6,8 @@
 
 #include <cstdint>
 #include <memory>
-#include <condition_variable>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -17,6 +15,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "net/actors.h"
+#include "net/spare.h"
 #include "tools/evaluator.h"
 #include "tools/runtime_primitives.h"
 #include "vm/module.pb.h"
@@ -69,7 +68,7 @@ absl::Status RunProgramBodies(vm::VM& vm, const CompiledProgram& program, bool c
 class ThreadHost : public net::ThreadHost {
  public:
   explicit ThreadHost(std::vector<std::string> search_path)
-      : search_path_(std::move(search_path)) {}
+      : search_path_(std::move(search_path)), spare_([this] { return MakeVM(); }) {}
   ~ThreadHost() override;
   absl::Status WithNewVM(const std::function<absl::Status(vm::VM&)>& body) override;
   // LoadFile compiles a file once per process: later threads reuse the
@@ -83,23 +82,18 @@ class ThreadHost : public net::ThreadHost {
     std::unique_ptr<vm::VM> vm;
   };
   absl::StatusOr<ReadyVM> MakeVM();
-  void MakeSpares();  // the body of spare_maker_
 
-  static constexpr size_t kSpares = 1;
   std::vector<std::string> search_path_;
   // std::mutex rather than absl::Mutex here: Debian's abseil is not built
   // for ThreadSanitizer, which then cannot see what its locks order.
-  std::mutex spare_mutex_;
-  std::condition_variable spare_taken_;  // or stopping_
-  std::vector<ReadyVM> spares_ ABSL_GUARDED_BY(spare_mutex_);
-  bool stopping_ ABSL_GUARDED_BY(spare_mutex_) = false;
-  std::thread spare_maker_ ABSL_GUARDED_BY(spare_mutex_);
   std::mutex mutex_;
   struct CachedProgram {
     std::shared_ptr<const CompiledProgram> program;
     bool verified = false;  // loaded by a VM once: the next need not verify
   };
   absl::flat_hash_map<std::string, CachedProgram> compiled_ ABSL_GUARDED_BY(mutex_);
+  // Last: its maker thread, stopped first, uses the members above.
+  net::Spare<ReadyVM> spare_;
 };
 
 }  // namespace eta::tools
