@@ -3,7 +3,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include <atomic>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -29,18 +28,17 @@ absl::Status LoadPrelude(vm::VM& vm) {
   if (prelude->modules_size() == 0) {
     return absl::InternalError("the embedded prelude is missing");
   }
-  // Verified by the first VM of the process; the others (threads) trust it.
-  static std::atomic<bool> verified{false};
-  auto verify = verified.load() ? vm::VM::Verify::kAlreadyVerified : vm::VM::Verify::kVerify;
+  // Not verified again: it was compiled with the tools and is part of the
+  // binary, and runtime_test verifies it (every process would otherwise
+  // spend ~70 us on it, every spawned child included).
   for (const auto& m : prelude->modules()) {
-    absl::Status s = vm.LoadModuleMessage(m, {}, verify);
+    absl::Status s = vm.LoadModuleMessage(m, {}, vm::VM::Verify::kAlreadyVerified);
     if (s.ok()) s = vm.RunModule(m.name(), false);
     if (!s.ok()) {
       return absl::InternalError(absl::StrCat("prelude: ", s.message(), "\n",
                                               vm.DescribeUncaught()));
     }
   }
-  verified.store(true);
   return absl::OkStatus();
 }
 

@@ -142,8 +142,9 @@ class VM {
   // `shared_namespace`, the module's own definitions live in that namespace
   // (a module of that name, made on first use) instead of the module: the
   // REPL compiles each input as a module sharing one namespace.
-  // `verify` may be kAlreadyVerified only for the very message some VM has
-  // verified before (the embedded prelude, loaded by every thread VM).
+  // `verify` may be kAlreadyVerified only for a message verified before:
+  // by some VM (spawn-thread loads its parent's modules so), or by the
+  // tests of the binary it is embedded in (the prelude, tools/runtime.cc).
   enum class Verify { kVerify, kAlreadyVerified };
   absl::Status LoadModuleMessage(const eta::module::Module& message,
                                  std::string_view shared_namespace = {},
