@@ -469,8 +469,10 @@ absl::StatusOr<Message> Socket::ReceiveOne(int32_t timeout_ms, bool* peer_gone) 
 void Socket::AwaitChildEnd() {
   constexpr int32_t kLookMs = 5;  // how often it looks whether the child ended
   while (!child_->Reap(false)) {
+    // A child not connected yet may still connect, and close with the
+    // handshake: it is looked for too.
     if (closed_ || !Handshakes() || peer_closing_ || !lookahead_.empty() ||
-        watch_->pipes.load() == 0) {
+        watch_->lost.load()) {
       break;  // nothing (more) to answer: only the end to wait for
     }
     absl::StatusOr<Message> message = ReceiveOne(kLookMs, nullptr);

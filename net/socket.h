@@ -197,7 +197,8 @@ class Socket : public vm::ForeignObject {
   // for the child to end while answering its close handshake (a child
   // that closes its mailbox waits for this end's fin), so that a parent
   // that waits without closing first does not keep the child waiting out
-  // kLinger. A message that comes instead is kept for the next receive.
+  // kLinger, even when the child connects only after the wait began. A
+  // message that comes instead is kept for the next receive.
   void AwaitChildEnd();
 
   // Actor state (SPEC [A]): the role, the peer, monitoring.
