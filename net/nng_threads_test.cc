@@ -28,18 +28,25 @@ std::map<std::string, int> ThreadNames() {
   return names;
 }
 
-// NngThreadNames waits (up to 5 s) until every thread but this one has
-// named itself: nng's threads take their names once they run.
+// NngThreadNames waits until nng's threads have named themselves (they
+// take their names once they run): until the count of threads named
+// "nng:..." has not changed for 50 ms, within 5 s.
 std::map<std::string, int> NngThreadNames() {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  auto settled = std::chrono::steady_clock::now() + std::chrono::milliseconds(50);
+  int last = -1;
   while (true) {
     std::map<std::string, int> names = ThreadNames();
-    int total = 0, named = 0;
+    int named = 0;
     for (const auto& [name, count] : names) {
-      total += count;
       if (name.rfind("nng:", 0) == 0) named += count;
     }
-    if (named == total - 1 || std::chrono::steady_clock::now() > deadline) return names;
+    auto now = std::chrono::steady_clock::now();
+    if (named != last) {
+      last = named;
+      settled = now + std::chrono::milliseconds(50);
+    }
+    if ((named > 0 && now > settled) || now > deadline) return names;
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
 }

@@ -262,6 +262,9 @@ void Socket::CloseHandshake() {
   // the fin even when it sent nothing lately.)
   SendFin();
   auto deadline = std::chrono::steady_clock::now() + kLinger;
+  // Made before the first look: a message that comes before nng has the
+  // descriptor may never make it readable.
+  MakeReceiveFd();
   while (watch_->pipes.load() > 0 && std::chrono::steady_clock::now() < deadline) {
     std::optional<Message> message = TakeWaiting();
     if (!message.has_value()) {
@@ -286,12 +289,16 @@ std::optional<Message> Socket::TakeWaiting() {
   return Message(msg);
 }
 
+int Socket::MakeReceiveFd() {
+  if (recv_fd_ >= 0) return 0;
+  int fd;
+  if (int rv = nng_socket_get_int(socket_, NNG_OPT_RECVFD, &fd); rv != 0) return rv;
+  recv_fd_ = fd;
+  return 0;
+}
+
 bool Socket::AwaitReadable(std::chrono::steady_clock::time_point deadline, int extra_fd) {
-  if (recv_fd_ < 0) {
-    int fd;
-    if (nng_socket_get_int(socket_, NNG_OPT_RECVFD, &fd) != 0) return false;
-    recv_fd_ = fd;
-  }
+  if (recv_fd_ < 0) return false;
   struct pollfd fds[3] = {{recv_fd_, POLLIN, 0}, {watch_->event_fd, POLLIN, 0},
                           {extra_fd, POLLIN, 0}};
   auto left = std::chrono::ceil<std::chrono::milliseconds>(
@@ -499,6 +506,7 @@ void Socket::AwaitChildEnd() {
   // one, the wait looks every 5 ms.
   int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, child_->pid, 0));
   constexpr auto kLook = std::chrono::milliseconds(5);
+  MakeReceiveFd();  // before the first look (CloseHandshake says why)
   while (!child_->Reap(false)) {
     // A child not connected yet may still connect, and close with the
     // handshake: it is looked for too.
@@ -533,13 +541,10 @@ void Socket::AwaitChildEnd() {
 
 absl::StatusOr<int> Socket::ReceiveFd() {
   ETA_RETURN_IF_ERROR(CheckOpen("nng-poll"));
-  if (recv_fd_ >= 0) return recv_fd_;
-  int fd;
-  if (int rv = nng_socket_get_int(socket_, NNG_OPT_RECVFD, &fd); rv != 0) {
+  if (int rv = MakeReceiveFd(); rv != 0) {
     return NngError(absl::StrCat("nng-poll: ", protocol_, " socket"), rv);
   }
-  recv_fd_ = fd;
-  return fd;
+  return recv_fd_;
 }
 
 void Socket::Subscribe(std::string topic) {

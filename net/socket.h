@@ -293,12 +293,15 @@ class Socket : public vm::ForeignObject {
   // AioTimer cancel it once `timeout_ms` passed (kForever: no limit), and
   // returns its result (NNG_ETIMEDOUT when the time passed).
   int AwaitAio(int32_t timeout_ms);
+  // MakeReceiveFd has nng make recv_fd_ (once); 0 or nng's error.
+  int MakeReceiveFd();
   // TakeWaiting takes the message waiting, if one is (no wait).
   std::optional<Message> TakeWaiting();
   // AwaitReadable waits without an aio, by polling the socket's receive
   // descriptor, until a message may be waiting, the peer is lost,
   // `extra_fd` (unless -1) is readable, or `deadline` (at most 1 s away)
-  // passes. False when the socket has no descriptor to poll.
+  // passes. False when the socket has no descriptor to poll (made by
+  // MakeReceiveFd before the socket was last looked at).
   bool AwaitReadable(std::chrono::steady_clock::time_point deadline, int extra_fd);
   // ReceiveUntil receives the next message, or nothing once `deadline`
   // passed or the peer hung up.
