@@ -4,6 +4,7 @@
 #include <memory>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "vm/module.pb.h"
 #include "vm/opcodes.h"
@@ -353,11 +354,16 @@ absl::Status VM::LoadModuleMessage(const eta::module::Module& m,
       module->globals.push_back(NewGlobal(name, module));
     }
   }
+  // Each export's cell: the last global of that name (a map, not a scan
+  // per export: the prelude exports ~80 names and has ~200 globals).
+  absl::flat_hash_map<std::string_view, Global*> cells_by_name;
+  cells_by_name.reserve(m.globals_size());
+  for (int i = 0; i < m.globals_size(); ++i) {
+    cells_by_name[m.globals(i).name()] = module->globals[i];
+  }
   for (const std::string& name : module->exports) {
-    Global* cell = nullptr;
-    for (int i = 0; i < m.globals_size(); ++i) {
-      if (m.globals(i).name() == name) cell = module->globals[i];
-    }
+    auto found = cells_by_name.find(name);
+    Global* cell = found != cells_by_name.end() ? found->second : nullptr;
     if (!cell) {
       // Exported but never referenced by the code: make the cell.
       cell = NewGlobal(Intern(name), module);
