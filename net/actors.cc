@@ -567,12 +567,16 @@ absl::Status AttachMailbox(VM& vm, const std::string& url) {
   ETA_ASSIGN_OR_RETURN(Socket * s, Socket::Open(vm.heap(), "pair"));
   InstallMailbox(vm, s, url);
   absl::Status dialed = s->Dial(url, /*retry=*/false);
-  // A parent that closed its end before the child dialled is a parent
-  // that said stop: the child's recv! returns #f, as after a close.
-  if (!dialed.ok() && (absl::StrContains(dialed.message(), nng_strerror(NNG_ECONNREFUSED)) ||
-                       absl::StrContains(dialed.message(), nng_strerror(NNG_ENOENT)))) {
-    s->MarkPeerLost();
-    return absl::OkStatus();
+  // A parent that closed its end before the child dialled, or while the
+  // connection was being made, is a parent that said stop: the child's
+  // recv! returns #f, as after a close.
+  if (!dialed.ok()) {
+    for (int gone : {NNG_ECONNREFUSED, NNG_ENOENT, NNG_ECLOSED, NNG_ECONNSHUT, NNG_ECONNRESET}) {
+      if (absl::StrContains(dialed.message(), nng_strerror(gone))) {
+        s->MarkPeerLost();
+        return absl::OkStatus();
+      }
+    }
   }
   return dialed;
 }
