@@ -226,6 +226,32 @@ TEST_F(ActorsTest, SpawnWaitAnswersAChildThatConnectsLater) {
   EXPECT_EQ(Output(), "((0 0 0) quick)\n");
 }
 
+// The parent's end of a child closes after the child hangs up, but a
+// child that answers the close handshake and runs on is waited for a
+// moment only (kHangUpWait), not for its end.
+TEST_F(ActorsTest, ClosingARunningChildWaitsAMomentOnly) {
+  WriteFile(dir_ / "runner.eta",
+            "(send! (current-mailbox) 'ready)\n"
+            "(recv! (current-mailbox) 'wait)\n"
+            "(%sleep-ms 300)\n");
+  WriteFile(dir_ / "parent.eta", R"(
+    (import std.time)
+    (define c (spawn "runner.eta"))
+    (recv! c 'wait)
+    (%sleep-ms 20)
+    (define t0 (time:now-us))
+    (nng-close c)
+    (define took (- (time:now-us) t0))
+    (println (if (< took 80000) "quick" took))
+    (println (spawn-wait c))
+  )");
+  pid_t parent = Start("parent.eta");
+  int status;
+  ASSERT_EQ(waitpid(parent, &status, 0), parent);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_EQ(Output(), "quick\n0\n");
+}
+
 TEST_F(ActorsTest, ManySpawnsLeakNoDescriptors) {
   WriteFile(dir_ / "quick.eta", "(send! (current-mailbox) 'hi)\n");
   WriteFile(dir_ / "parent.eta", R"(

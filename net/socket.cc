@@ -222,6 +222,16 @@ void Socket::Close() {
   if (watch_->pipes.load() > 0) {
     if (Handshakes()) {
       if (!peer_closing_) CloseHandshake();
+      // The parent's end of a child closes after the child hangs up: a
+      // child that loses its parent while it is still closing has nng
+      // redial at once, and nng 1.5 keeps the socket of that failed
+      // connect in its poller until its reaper thread runs, which the
+      // poller then spins on (it polls as hung up), a core's worth of
+      // the child's time on a busy machine. A child that only answered
+      // and runs on is waited for kHangUpWait at most.
+      if (role_ == Role::kChild) {
+        AwaitPeer(std::chrono::steady_clock::now() + kHangUpWait, /*fin_ends=*/false);
+      }
     } else {
       Linger();
     }
@@ -261,7 +271,12 @@ void Socket::CloseHandshake() {
   // whose message arrived while both ends closed, so a closer waits for
   // the fin even when it sent nothing lately.)
   SendFin();
-  auto deadline = std::chrono::steady_clock::now() + kLinger;
+  if (AwaitPeer(std::chrono::steady_clock::now() + kLinger, /*fin_ends=*/true)) {
+    peer_closing_ = true;
+  }
+}
+
+bool Socket::AwaitPeer(std::chrono::steady_clock::time_point deadline, bool fin_ends) {
   // Made before the first look: a message that comes before nng has the
   // descriptor may never make it readable.
   MakeReceiveFd();
@@ -270,17 +285,15 @@ void Socket::CloseHandshake() {
     if (!message.has_value()) {
       // Waited for without an aio where it can be: a process whose
       // receives all wait forever then never starts the timer thread.
-      if (watch_->lost.load()) return;
+      if (watch_->lost.load()) return false;
       if (AwaitReadable(deadline, -1)) continue;
       message = ReceiveUntil(deadline);
-      if (!message.has_value()) return;
+      if (!message.has_value()) return false;
     }
-    if (message->bytes().empty()) {
-      peer_closing_ = true;
-      return;
-    }
+    if (fin_ends && message->bytes().empty()) return true;
     // Anything else is dropped: the socket is closing.
   }
+  return false;
 }
 
 std::optional<Message> Socket::TakeWaiting() {
@@ -377,6 +390,27 @@ absl::Status Socket::Dial(std::string_view url, bool retry) {
   if (rv != 0) return NngError(what, rv);
   endpoint_ = nng_url;
   return absl::OkStatus();
+}
+
+absl::Status Socket::DialOnce(std::string_view url) {
+  std::string what = absl::StrCat("nng-dial ", AsAbsl(url));
+  ETA_RETURN_IF_ERROR(CheckOpen(what));
+  std::string nng_url(url);
+  if (int rv = net::DialOnce(socket_, nng_url); rv != 0) return NngError(what, rv);
+  endpoint_ = nng_url;
+  return absl::OkStatus();
+}
+
+int DialOnce(nng_socket socket, const std::string& url) {
+  nng_dialer dialer;
+  if (int rv = nng_dialer_create(&dialer, socket, url.c_str()); rv != 0) return rv;
+  // Never, as far as the process is concerned: a day.
+  constexpr nng_duration kNever = 24 * 60 * 60 * 1000;
+  nng_dialer_set_ms(dialer, NNG_OPT_RECONNMINT, kNever);
+  nng_dialer_set_ms(dialer, NNG_OPT_RECONNMAXT, kNever);
+  int rv = nng_dialer_start(dialer, 0);
+  if (rv != 0) nng_dialer_close(dialer);
+  return rv;
 }
 
 absl::StatusOr<bool> Socket::Send(std::string_view bytes, int32_t timeout_ms) {

@@ -43,6 +43,9 @@ inline constexpr int kDefaultBufferMessages = 1024;
 // them on close); the wait ends early when the peer hangs up, and on actor
 // sockets when the peer answers the close handshake (Socket::Close).
 inline constexpr std::chrono::milliseconds kLinger{100};
+// kHangUpWait is how long the parent's end of a child, once the close
+// handshake is done, waits for the child to hang up first (Socket::Close).
+inline constexpr std::chrono::milliseconds kHangUpWait{20};
 
 // NngError makes the status of a failed nng call: "WHAT: nng's text".
 absl::Status NngError(std::string_view what, int rv);
@@ -149,6 +152,13 @@ struct SocketParts {
   std::string listen_url;  // Socket::listen_url
 };
 
+// DialOnce dials `url` on `socket` (blocking) with a dialer whose
+// reconnect time is a day; 0 or nng's error. (nng 1.5 waits a random share
+// of the reconnect time before it redials, but its share is negative, so
+// no wait, about half the time: the parent's end of a child also closes
+// after the child, Socket::Close.)
+int DialOnce(nng_socket socket, const std::string& url);
+
 class Socket : public vm::ForeignObject {
  public:
   // Open makes a socket of protocol `name` (one of kProtocols) with the
@@ -161,6 +171,7 @@ class Socket : public vm::ForeignObject {
 
   const char* KindName() const override { return "socket"; }
   std::string Describe() const override;
+  void Release() override { Close(); }
 
   const std::string& protocol() const { return protocol_; }
   nng_socket id() const { return socket_; }
@@ -173,6 +184,9 @@ class Socket : public vm::ForeignObject {
   // Dial connects to `url`; with `retry`, returns at once and keeps
   // redialling in the background when nothing listens yet.
   absl::Status Dial(std::string_view url, bool retry);
+  // DialOnce connects to `url` (blocking) and does not redial: a mailbox's
+  // parent that went is gone for good (see DialOnce above).
+  absl::Status DialOnce(std::string_view url);
   // Close closes the socket; closing again does nothing. Messages sent
   // within kLinger are given time to reach a connected peer. Actor sockets
   // close with a handshake instead: the closer sends a fin (an empty
@@ -295,6 +309,9 @@ class Socket : public vm::ForeignObject {
   int AwaitAio(int32_t timeout_ms);
   // MakeReceiveFd has nng make recv_fd_ (once); 0 or nng's error.
   int MakeReceiveFd();
+  // AwaitPeer waits, dropping what arrives, until the peer hangs up or
+  // `deadline` passes, or, with `fin_ends`, the peer's fin arrives (true).
+  bool AwaitPeer(std::chrono::steady_clock::time_point deadline, bool fin_ends);
   // TakeWaiting takes the message waiting, if one is (no wait).
   std::optional<Message> TakeWaiting();
   // AwaitReadable waits without an aio, by polling the socket's receive

@@ -28,7 +28,7 @@ absl::StatusOr<ThreadLink> ThreadLinks::Make() {
   parent.endpoint = url;
   parent.listen_url = url;
   ETA_ASSIGN_OR_RETURN(SocketParts mailbox, Socket::Make("pair"));
-  if (int rv = nng_dial(mailbox.socket, url.c_str(), nullptr, 0); rv != 0) {
+  if (int rv = DialOnce(mailbox.socket, url); rv != 0) {
     return NngError(absl::StrCat("nng-dial ", url), rv);
   }
   mailbox.endpoint = url;

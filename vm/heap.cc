@@ -55,6 +55,10 @@ void* Heap::Allocate(size_t bytes, uint8_t* size_class) {
 #endif
 }
 
+void Heap::ReleaseResources() {
+  for (Object* o = objects_; o != nullptr; o = o->next_) ReleaseObject(o);
+}
+
 void Heap::Free(Object* object) {
   uint8_t cls = object->size_class_;
   // The allocation may start before the Object (a ForeignObject's vtable

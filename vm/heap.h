@@ -50,6 +50,9 @@ class Heap {
   explicit Heap(HeapOptions options);
   ~Heap();
   Heap(const Heap&) = delete;
+  // ReleaseResources runs ReleaseObject on every object, for a process that
+  // ends without destroying the heap (VM::ReleaseForExit).
+  void ReleaseResources();
   Heap& operator=(const Heap&) = delete;
 
   // SetRootTracer installs the function that marks every root outside the
@@ -187,6 +190,10 @@ void* AllocationStart(Object* object);
 void DestroyObject(Object* object);
 // ObjectSize estimates an object's size in bytes, for collection pacing.
 size_t ObjectSize(Object* object);
+// ReleaseObject does what destroying `object` does outside the process (an
+// output port writes what it holds, a foreign object releases its
+// resource), leaving the object itself in place.
+void ReleaseObject(Object* object);
 
 }  // namespace eta::vm
 

@@ -175,4 +175,17 @@ void* AllocationStart(Object* object) {
 
 size_t ObjectSize(Object* object) { return Describe(object).size(object); }
 
+void ReleaseObject(Object* object) {
+  switch (object->type()) {
+    case ObjectType::kPort:
+      static_cast<Port*>(object)->Flush();
+      break;
+    case ObjectType::kForeign:
+      static_cast<ForeignObject*>(object)->Release();
+      break;
+    default:
+      break;
+  }
+}
+
 }  // namespace eta::vm

@@ -201,6 +201,9 @@ struct ForeignObject : Object {
   virtual std::string Describe() const = 0;
   // Trace marks Values the resource holds.
   virtual void Trace(Tracer& tracer) {}
+  // Release ends the resource's outside effects now, as its destructor
+  // would (a socket closes): the process ends without destroying the heap.
+  virtual void Release() {}
 };
 
 // ObjectTypeName names a heap type for error messages ("pair", "string").

@@ -49,6 +49,12 @@ VM::~VM() {
   extension_.reset();  // before the heap it may refer to
 }
 
+void VM::ReleaseForExit() {
+  FlushOutput();
+  extension_.reset();
+  heap_.ReleaseResources();
+}
+
 void VM::TraceRoots(Tracer& tracer) {
   for (size_t i = 0; i < sp_; ++i) tracer.Mark(stack_[i]);
   for (const Frame& f : frames_) {

@@ -86,6 +86,11 @@ class VM {
  public:
   explicit VM(VMOptions options);
   ~VM();
+  // ReleaseForExit readies the process to end without destroying the VM:
+  // output is written, the extension ends (its threads and children), and
+  // every resource in the heap is released (sockets close, with their
+  // handshakes). The VM must not run again.
+  void ReleaseForExit();
   VM(const VM&) = delete;
   VM& operator=(const VM&) = delete;
 
