@@ -107,6 +107,16 @@ class ActorsTest : public ::testing::Test {
 
   std::string Output() { return ReadFile(dir_ / "out.txt"); }
 
+  // RunParent runs parent.eta to its end, expects it to exit 0, and
+  // returns what it printed.
+  std::string RunParent() {
+    pid_t parent = Start("parent.eta");
+    int status;
+    EXPECT_EQ(waitpid(parent, &status, 0), parent);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+    return Output();
+  }
+
   fs::path dir_;
 };
 
@@ -152,11 +162,7 @@ TEST_F(ActorsTest, ParentExitTerminatesAndReapsItsChildren) {
     (for-each (lambda (c) (recv! c 'wait) (println (nng-get-option c 'url))) cs)
     (println 'exiting)
   )");
-  pid_t parent = Start("parent.eta");
-  int status;
-  ASSERT_EQ(waitpid(parent, &status, 0), parent);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-  std::string out = Output();
+  std::string out = RunParent();
   EXPECT_EQ(out.substr(out.size() - 8), "exiting\n");
   EXPECT_EQ(ProcessesMentioning(dir_.string() + "/stubborn.eta"), 0);
   EXPECT_EQ(EndpointFiles(out), 0);
@@ -192,11 +198,7 @@ TEST_F(ActorsTest, SpawnWaitAnswersTheChildsCloseHandshake) {
           (loop (+ i 1) (min best (cadr (quick-child))))
           (println (if (< best 60000) "quick" best))))
   )");
-  pid_t parent = Start("parent.eta");
-  int status;
-  ASSERT_EQ(waitpid(parent, &status, 0), parent);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-  EXPECT_EQ(Output(), "(0 b)\nquick\n");
+  EXPECT_EQ(RunParent(), "(0 b)\nquick\n");
 }
 
 // A child that never uses its mailbox still dials its parent and closes
@@ -219,11 +221,7 @@ TEST_F(ActorsTest, SpawnWaitAnswersAChildThatConnectsLater) {
             (loop (+ i 1) (min best (cadr r)) (cons (car r) statuses)))
           (println (list statuses (if (< best 60000) "quick" best)))))
   )");
-  pid_t parent = Start("parent.eta");
-  int status;
-  ASSERT_EQ(waitpid(parent, &status, 0), parent);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-  EXPECT_EQ(Output(), "((0 0 0) quick)\n");
+  EXPECT_EQ(RunParent(), "((0 0 0) quick)\n");
 }
 
 // The parent's end of a child closes after the child hangs up, but a
@@ -245,11 +243,7 @@ TEST_F(ActorsTest, ClosingARunningChildWaitsAMomentOnly) {
     (println (if (< took 80000) "quick" took))
     (println (spawn-wait c))
   )");
-  pid_t parent = Start("parent.eta");
-  int status;
-  ASSERT_EQ(waitpid(parent, &status, 0), parent);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-  EXPECT_EQ(Output(), "quick\n0\n");
+  EXPECT_EQ(RunParent(), "quick\n0\n");
 }
 
 TEST_F(ActorsTest, ManySpawnsLeakNoDescriptors) {
