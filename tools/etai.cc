@@ -39,10 +39,10 @@ int Usage(FILE* to, int status) {
 // ProgramEnded ends etai with `status` once the program has run. What the
 // program left open is released (output written, threads joined, children
 // ended, sockets closed with their handshakes) and the process exits
-// without destroying the VM: its heap and modules would only cost time
-// (every spawned child pays it at the end of its task), and a child's nng
-// poller thread spins on the closed connection until the process is gone.
-// Sanitizer builds destroy the VM, for the sanitizers' checks.
+// without destroying the VM: freeing its heap and modules would only cost
+// time, which every spawned child pays at the end of its task, while nng's
+// threads still compete for the cores. Sanitizer builds destroy the VM,
+// for the sanitizers' checks.
 int ProgramEnded(eta::vm::VM& vm, int status) {
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
   return status;

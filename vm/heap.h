@@ -50,10 +50,11 @@ class Heap {
   explicit Heap(HeapOptions options);
   ~Heap();
   Heap(const Heap&) = delete;
+  Heap& operator=(const Heap&) = delete;
+
   // ReleaseResources runs ReleaseObject on every object, for a process that
   // ends without destroying the heap (VM::ReleaseForExit).
   void ReleaseResources();
-  Heap& operator=(const Heap&) = delete;
 
   // SetRootTracer installs the function that marks every root outside the
   // heap's own handle list (the VM's stack, globals, registers).
