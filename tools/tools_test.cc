@@ -216,6 +216,21 @@ TEST_F(ToolsTest, ExitStatusOfTheProgram) {
   EXPECT_EQ(run.out, "before");  // flushed by exit, nothing after it
 }
 
+// etai ends a program without destroying its VM: what a file port the
+// program never closed holds is still written, at a normal end and at
+// (exit N).
+TEST_F(ToolsTest, UnclosedFilePortsAreWrittenAtTheEnd) {
+  for (const char* end : {"", "(exit 3)\n"}) {
+    fs::path file = dir_ / "left-open.txt";
+    fs::remove(file);
+    fs::path program = Source("open.eta", std::string("(define p (open-output-file \"") +
+                                              file.string() + "\"))\n(write 'kept p)\n" + end);
+    RunResult run = Etai({program.string()});
+    EXPECT_TRUE(run.exited && run.exit_status == (*end ? 3 : 0)) << run.Describe();
+    EXPECT_EQ(ReadAll(file), "kept") << end;
+  }
+}
+
 TEST_F(ToolsTest, ArgumentsReachTheProgram) {
   fs::path program = Source("args.eta", "(write (command-line-arguments))\n");
   RunResult run = Etai({program.string(), "a", "--b", "c d"});
