@@ -14,6 +14,9 @@ namespace eta::vm {
 
 class SymbolTable {
  public:
+  // Room for the builtins' and the prelude's names (about 700), so making
+  // a VM never rehashes the table.
+  SymbolTable() { symbols_.reserve(1024); }
   // Intern returns the symbol named `name`, allocating it in `heap` on first
   // use (which may collect). Returns nullptr when the heap is full.
   Symbol* Intern(Heap& heap, std::string_view name);
