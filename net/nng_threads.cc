@@ -7,9 +7,9 @@
 // 13 threads on two cores, started by every process that opens a socket:
 // every child of spawn. In Eta those threads only move bytes between
 // sockets (each actor runs on a VM thread of its own), which two
-// task-queue threads and one expiry thread do as well; each thread more
-// costs a child about 30 us to start, wake and tear down (measured with
-// stdlib/bench/worker_pool on two cores).
+// task-queue threads and one expiry thread do as well, and the three
+// threads fewer save each child about 0.2 ms of CPU to start, wake and
+// tear them down (8 children of stdlib/bench/worker_pool on one core).
 //
 // The link flag --wrap=nni_plat_ncpu (net/BUILD) sends nng's calls of
 // nni_plat_ncpu, its count of cores, here. nng_threads_test checks that
