@@ -566,7 +566,7 @@ void SetSearchPath(VM& vm, std::vector<std::string> path) {
 absl::Status AttachMailbox(VM& vm, const std::string& url) {
   ETA_ASSIGN_OR_RETURN(Socket * s, Socket::Open(vm.heap(), "pair"));
   InstallMailbox(vm, s, url);
-  absl::Status dialed = s->DialOnce(url);
+  absl::Status dialed = s->Dial(url, Socket::DialMode::kOnce);
   // A parent that closed its end before the child dialled, or while the
   // connection was being made, is a parent that said stop: the child's
   // recv! returns #f, as after a close.

@@ -223,7 +223,8 @@ Value NngDial(VM& vm, Arguments args) {
     }
     retry = true;
   }
-  if (absl::Status status = s->Dial(url, retry); !status.ok()) {
+  Socket::DialMode mode = retry ? Socket::DialMode::kRetry : Socket::DialMode::kWait;
+  if (absl::Status status = s->Dial(url, mode); !status.ok()) {
     return RaiseStatus(vm, status);
   }
   return args[0];

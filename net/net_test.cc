@@ -214,7 +214,7 @@ class ActorSocketsTest : public ::testing::Test {
     child_ = *c;
     parent_->set_role(Role::kChild);
     child_->set_role(Role::kMailbox);
-    if (!parent_->Listen(url).ok() || !child_->Dial(url, false).ok()) {
+    if (!parent_->Listen(url).ok() || !child_->Dial(url, Socket::DialMode::kWait).ok()) {
       return ::testing::AssertionFailure() << "cannot connect over " << url;
     }
     for (int i = 0; i < 500 && (parent_->peer_count() == 0 || child_->peer_count() == 0);

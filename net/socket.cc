@@ -281,19 +281,22 @@ bool Socket::AwaitPeer(std::chrono::steady_clock::time_point deadline, bool fin_
   // descriptor may never make it readable.
   MakeReceiveFd();
   while (watch_->pipes.load() > 0 && std::chrono::steady_clock::now() < deadline) {
-    std::optional<Message> message = TakeWaiting();
-    if (!message.has_value()) {
-      // Waited for without an aio where it can be: a process whose
-      // receives all wait forever then never starts the timer thread.
-      if (watch_->lost.load()) return false;
-      if (AwaitReadable(deadline, -1)) continue;
-      message = ReceiveUntil(deadline);
-      if (!message.has_value()) return false;
-    }
+    std::optional<Message> message = NextMessage(deadline, -1);
+    if (!message.has_value()) continue;  // the loop looks why
     if (fin_ends && message->bytes().empty()) return true;
     // Anything else is dropped: the socket is closing.
   }
   return false;
+}
+
+std::optional<Message> Socket::NextMessage(std::chrono::steady_clock::time_point deadline,
+                                           int extra_fd) {
+  if (std::optional<Message> waiting = TakeWaiting()) return waiting;
+  if (watch_->lost.load()) return std::nullopt;
+  // Waited for without an aio where it can be: a process whose receives
+  // all wait forever then never starts the timer thread.
+  if (AwaitReadable(deadline, extra_fd)) return TakeWaiting();
+  return ReceiveUntil(deadline);  // no descriptor to poll
 }
 
 std::optional<Message> Socket::TakeWaiting() {
@@ -382,21 +385,15 @@ absl::Status Socket::DoListen(std::string_view url, int permissions) {
   return absl::OkStatus();
 }
 
-absl::Status Socket::Dial(std::string_view url, bool retry) {
+absl::Status Socket::Dial(std::string_view url, DialMode mode) {
   std::string what = absl::StrCat("nng-dial ", AsAbsl(url));
   ETA_RETURN_IF_ERROR(CheckOpen(what));
   std::string nng_url(url);
-  int rv = nng_dial(socket_, nng_url.c_str(), nullptr, retry ? NNG_FLAG_NONBLOCK : 0);
+  int rv = mode == DialMode::kOnce
+               ? DialOnce(socket_, nng_url)
+               : nng_dial(socket_, nng_url.c_str(), nullptr,
+                          mode == DialMode::kRetry ? NNG_FLAG_NONBLOCK : 0);
   if (rv != 0) return NngError(what, rv);
-  endpoint_ = nng_url;
-  return absl::OkStatus();
-}
-
-absl::Status Socket::DialOnce(std::string_view url) {
-  std::string what = absl::StrCat("nng-dial ", AsAbsl(url));
-  ETA_RETURN_IF_ERROR(CheckOpen(what));
-  std::string nng_url(url);
-  if (int rv = net::DialOnce(socket_, nng_url); rv != 0) return NngError(what, rv);
   endpoint_ = nng_url;
   return absl::OkStatus();
 }
@@ -537,7 +534,7 @@ absl::StatusOr<Message> Socket::ReceiveOne(int32_t timeout_ms, bool* peer_gone) 
 
 void Socket::AwaitChildEnd() {
   // The child's end wakes the wait through a pidfd (Linux 5.3 on); without
-  // one, the wait looks every 5 ms.
+  // one, or without the receive descriptor, the wait looks every 5 ms.
   int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, child_->pid, 0));
   constexpr auto kLook = std::chrono::milliseconds(5);
   MakeReceiveFd();  // before the first look (CloseHandshake says why)
@@ -548,20 +545,11 @@ void Socket::AwaitChildEnd() {
         watch_->lost.load()) {
       break;  // nothing (more) to answer: only the end to wait for
     }
-    std::optional<Message> message = TakeWaiting();
-    if (!message.has_value()) {
-      auto deadline = std::chrono::steady_clock::now() +
-                      (pidfd >= 0 ? std::chrono::milliseconds(1000) : kLook);
-      if (!AwaitReadable(deadline, pidfd)) {
-        // No descriptor to poll: a receive of up to 5 ms instead.
-        absl::StatusOr<Message> received = ReceiveOne(kLook.count(), nullptr);
-        if (!received.ok()) break;
-        if (received->empty()) continue;
-        message = std::move(*received);
-      } else {
-        continue;
-      }
-    }
+    bool polls_end = pidfd >= 0 && recv_fd_ >= 0;
+    std::optional<Message> message = NextMessage(
+        std::chrono::steady_clock::now() + (polls_end ? std::chrono::milliseconds(1000) : kLook),
+        pidfd);
+    if (!message.has_value()) continue;
     if (message->bytes().empty()) {
       peer_closing_ = true;
       SendFin();

@@ -181,12 +181,12 @@ class Socket : public vm::ForeignObject {
 
   // Listen listens on `url` ("tcp://*:port" means every address).
   absl::Status Listen(std::string_view url);
-  // Dial connects to `url`; with `retry`, returns at once and keeps
-  // redialling in the background when nothing listens yet.
-  absl::Status Dial(std::string_view url, bool retry);
-  // DialOnce connects to `url` (blocking) and does not redial: a mailbox's
-  // parent that went is gone for good (see DialOnce above).
-  absl::Status DialOnce(std::string_view url);
+  // Dial connects to `url`. kWait waits for the connection (nng redials
+  // when it is lost); kRetry returns at once and keeps redialling in the
+  // background while nothing listens yet; kOnce waits and does not redial
+  // (a mailbox: a parent that went is gone for good; see DialOnce above).
+  enum class DialMode { kWait, kRetry, kOnce };
+  absl::Status Dial(std::string_view url, DialMode mode);
   // Close closes the socket; closing again does nothing. Messages sent
   // within kLinger are given time to reach a connected peer. Actor sockets
   // close with a handshake instead: the closer sends a fin (an empty
@@ -312,6 +312,11 @@ class Socket : public vm::ForeignObject {
   // AwaitPeer waits, dropping what arrives, until the peer hangs up or
   // `deadline` passes, or, with `fin_ends`, the peer's fin arrives (true).
   bool AwaitPeer(std::chrono::steady_clock::time_point deadline, bool fin_ends);
+  // NextMessage is the message waiting, or the next one to come before
+  // `deadline`; nothing when the time passes, the peer is lost or
+  // `extra_fd` (unless -1) turns readable first.
+  std::optional<Message> NextMessage(std::chrono::steady_clock::time_point deadline,
+                                     int extra_fd);
   // TakeWaiting takes the message waiting, if one is (no wait).
   std::optional<Message> TakeWaiting();
   // AwaitReadable waits without an aio, by polling the socket's receive

@@ -357,9 +357,11 @@ absl::Status VM::LoadModuleMessage(const eta::module::Module& m,
   // Each export's cell: the last global of that name (a map, not a scan
   // per export: the prelude exports ~80 names and has ~200 globals).
   absl::flat_hash_map<std::string_view, Global*> cells_by_name;
-  cells_by_name.reserve(m.globals_size());
-  for (int i = 0; i < m.globals_size(); ++i) {
-    cells_by_name[m.globals(i).name()] = module->globals[i];
+  if (!module->exports.empty()) {
+    cells_by_name.reserve(m.globals_size());
+    for (int i = 0; i < m.globals_size(); ++i) {
+      cells_by_name[m.globals(i).name()] = module->globals[i];
+    }
   }
   for (const std::string& name : module->exports) {
     auto found = cells_by_name.find(name);
