@@ -1,6 +1,10 @@
 #include <dirent.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <string>
@@ -53,7 +57,7 @@ std::map<std::string, int> NngThreadNames() {
 
 // nng starts its threads with the first socket: two task-queue threads and
 // one expiry thread, whatever the number of cores.
-TEST(NngThreadsTest, PoolsAreSizedForOneCore) {
+TEST(NngPatchesTest, PoolsAreSizedForOneCore) {
   nng_socket s;
   ASSERT_EQ(nng_pair1_open(&s), 0);
   std::map<std::string, int> names = NngThreadNames();
@@ -63,22 +67,71 @@ TEST(NngThreadsTest, PoolsAreSizedForOneCore) {
   nng_close(s);
 }
 
-// The sockets still work: a message crosses a pair over inproc.
-TEST(NngThreadsTest, MessagesStillFlow) {
+// The sockets still work: a message crosses a pair over inproc and over
+// ipc (whose descriptors go through nng's poller).
+void ExpectMessageCrosses(const std::string& url) {
   nng_socket a, b;
   ASSERT_EQ(nng_pair1_open(&a), 0);
   ASSERT_EQ(nng_pair1_open(&b), 0);
-  ASSERT_EQ(nng_listen(a, "inproc://nng-threads-test", nullptr, 0), 0);
-  ASSERT_EQ(nng_dial(b, "inproc://nng-threads-test", nullptr, 0), 0);
+  ASSERT_EQ(nng_listen(a, url.c_str(), nullptr, 0), 0) << url;
+  ASSERT_EQ(nng_dial(b, url.c_str(), nullptr, 0), 0);
   ASSERT_EQ(nng_setopt_ms(a, NNG_OPT_RECVTIMEO, 5000), 0);
+  ASSERT_EQ(nng_setopt_ms(b, NNG_OPT_RECVTIMEO, 5000), 0);
   char text[] = "hello";
   ASSERT_EQ(nng_send(b, text, sizeof text, 0), 0);
   char got[16] = {};
   size_t size = sizeof got;
   ASSERT_EQ(nng_recv(a, got, &size, 0), 0);
   EXPECT_STREQ(got, "hello");
+  char back[] = "back";
+  ASSERT_EQ(nng_send(a, back, sizeof back, 0), 0);
+  size = sizeof got;
+  ASSERT_EQ(nng_recv(b, got, &size, 0), 0);
+  EXPECT_STREQ(got, "back");
   nng_close(b);
   nng_close(a);
+}
+
+TEST(NngPatchesTest, MessagesStillFlow) {
+  ExpectMessageCrosses("inproc://nng-patches-test");
+  char dir[] = "/tmp/nng-patches-test-XXXXXX";  // short: a socket path has 107 bytes
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  std::string path = std::string(dir) + "/pair.sock";
+  ExpectMessageCrosses("ipc://" + path);
+  ::unlink(path.c_str());
+  ::rmdir(dir);
+}
+
+// A stream socket that is not connected polls as hung up. Added with no
+// events, as nng adds every descriptor before it arms it, it reports that
+// once, not at every wait. An armed registration works as before.
+TEST(NngPatchesTest, AnUnarmedDescriptorReportsAHangUpOnce) {
+  int ep = epoll_create1(EPOLL_CLOEXEC);
+  ASSERT_GE(ep, 0);
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  struct epoll_event ev = {};
+  ev.events = 0;
+  ASSERT_EQ(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev), 0);
+  struct epoll_event got[4];
+  ASSERT_EQ(epoll_wait(ep, got, 4, 0), 1);
+  EXPECT_NE(got[0].events & EPOLLHUP, 0u);
+  EXPECT_EQ(epoll_wait(ep, got, 4, 0), 0);  // without the patch: 1, forever
+  // Arming it (as nng does) enables it again.
+  ev.events = EPOLLOUT | EPOLLERR | EPOLLONESHOT;
+  ASSERT_EQ(epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ev), 0);
+  EXPECT_EQ(epoll_wait(ep, got, 4, 0), 1);
+  EXPECT_EQ(epoll_wait(ep, got, 4, 0), 0);
+  // A registration that asks for events is left as it is (level-triggered).
+  int other = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(other, 0);
+  ev.events = EPOLLOUT;
+  ASSERT_EQ(epoll_ctl(ep, EPOLL_CTL_ADD, other, &ev), 0);
+  EXPECT_EQ(epoll_wait(ep, got, 4, 0), 1);
+  EXPECT_EQ(epoll_wait(ep, got, 4, 0), 1);
+  ::close(other);
+  ::close(fd);
+  ::close(ep);
 }
 
 }  // namespace
