@@ -2,7 +2,11 @@
 //
 // Each is a --wrap link flag (net/BUILD) that sends nng's calls of one
 // function here; nng_patches_test checks that each is in effect.
+#include "net/nng_patches.h"
+
 #include <sys/epoll.h>
+
+#include <string_view>
 
 // How many threads nng starts in each process.
 //
@@ -47,3 +51,33 @@ extern "C" int __wrap_epoll_ctl(int epfd, int op, int fd, struct epoll_event* ev
   }
   return __real_epoll_ctl(epfd, op, fd, event);
 }
+
+// nng's resolver threads, started when the first endpoint needs them.
+//
+// nng 1.5 starts four threads for name resolution in every process that
+// opens a socket, but only endpoints that name a host (tcp, tls, ws) use
+// them; an actor's mailbox (ipc) never does. Starting and ending them cost
+// every spawned child about 0.1 ms of CPU.
+//
+// --wrap=nni_posix_resolv_sysinit: nng's start of the resolver, at its
+// initialisation, does nothing; StartNngResolver (net/nng_patches.h) runs
+// it, once, and Socket calls that before it makes an endpoint that needs
+// it (NeedsNngResolver).
+extern "C" int __real_nni_posix_resolv_sysinit(void);
+extern "C" int __wrap_nni_posix_resolv_sysinit(void) { return 0; }
+
+namespace eta::net {
+
+bool NeedsNngResolver(std::string_view url) {
+  for (std::string_view local : {"ipc://", "inproc://", "abstract://"}) {
+    if (url.substr(0, local.size()) == local) return false;
+  }
+  return true;
+}
+
+int StartNngResolver() {
+  static const int started = __real_nni_posix_resolv_sysinit();
+  return started;
+}
+
+}  // namespace eta::net

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "gtest/gtest.h"
+#include "net/nng_patches.h"
 #include "nng/nng.h"
 #include "nng/protocol/pair1/pair.h"
 
@@ -56,7 +57,8 @@ std::map<std::string, int> NngThreadNames() {
 }
 
 // nng starts its threads with the first socket: two task-queue threads and
-// one expiry thread, whatever the number of cores.
+// one expiry thread, whatever the number of cores, and no resolver threads
+// until something asks for them. (This test runs first in its process.)
 TEST(NngPatchesTest, PoolsAreSizedForOneCore) {
   nng_socket s;
   ASSERT_EQ(nng_pair1_open(&s), 0);
@@ -64,7 +66,43 @@ TEST(NngPatchesTest, PoolsAreSizedForOneCore) {
   EXPECT_EQ(names["nng:task"], 2);
   EXPECT_EQ(names["nng:aio:expire"], 1);
   EXPECT_EQ(names["nng:poll:epoll"], 1);
+  EXPECT_EQ(names["nng:resolver"], 0);
   nng_close(s);
+}
+
+TEST(NngPatchesTest, OnlyEndpointsThatNameAHostNeedTheResolver) {
+  EXPECT_FALSE(eta::net::NeedsNngResolver("ipc:///tmp/x.sock"));
+  EXPECT_FALSE(eta::net::NeedsNngResolver("inproc://x"));
+  EXPECT_FALSE(eta::net::NeedsNngResolver("abstract://x"));
+  EXPECT_TRUE(eta::net::NeedsNngResolver("tcp://127.0.0.1:5555"));
+  EXPECT_TRUE(eta::net::NeedsNngResolver("ws://localhost:80/x"));
+  EXPECT_TRUE(eta::net::NeedsNngResolver("tls+tcp://host:1"));
+}
+
+// StartNngResolver starts nng's four resolver threads once, and TCP
+// endpoints work after it.
+TEST(NngPatchesTest, TheResolverStartsWhenAskedFor) {
+  ASSERT_EQ(eta::net::StartNngResolver(), 0);
+  ASSERT_EQ(eta::net::StartNngResolver(), 0);
+  EXPECT_EQ(NngThreadNames()["nng:resolver"], 4);
+  nng_socket a, b;
+  ASSERT_EQ(nng_pair1_open(&a), 0);
+  ASSERT_EQ(nng_pair1_open(&b), 0);
+  nng_listener listener;
+  ASSERT_EQ(nng_listen(a, "tcp://127.0.0.1:0", &listener, 0), 0);
+  int port = 0;
+  ASSERT_EQ(nng_listener_get_int(listener, NNG_OPT_TCP_BOUND_PORT, &port), 0);
+  std::string url = "tcp://127.0.0.1:" + std::to_string(port);
+  ASSERT_EQ(nng_dial(b, url.c_str(), nullptr, 0), 0);
+  ASSERT_EQ(nng_setopt_ms(a, NNG_OPT_RECVTIMEO, 5000), 0);
+  char text[] = "over tcp";
+  ASSERT_EQ(nng_send(b, text, sizeof text, 0), 0);
+  char got[16] = {};
+  size_t size = sizeof got;
+  ASSERT_EQ(nng_recv(a, got, &size, 0), 0);
+  EXPECT_STREQ(got, "over tcp");
+  nng_close(b);
+  nng_close(a);
 }
 
 // The sockets still work: a message crosses a pair over inproc and over

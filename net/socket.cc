@@ -29,6 +29,7 @@
 #include "absl/strings/string_view.h"
 #include "compiler/status_macros.h"
 #include "net/aio_timer.h"
+#include "net/nng_patches.h"
 #include "vm/heap.h"
 #include "wire/wire.h"
 
@@ -208,6 +209,7 @@ absl::StatusOr<Socket*> Socket::Open(vm::Heap& heap, std::string_view name) {
 
 Socket::~Socket() {
   Close();
+  if (nng_open_) nng_close(socket_);  // left open by Release
   nng_aio_free(aio_);
 }
 
@@ -215,7 +217,7 @@ std::string Socket::Describe() const {
   return absl::StrCat("#<socket ", protocol_, closed_ ? " closed>" : ">");
 }
 
-void Socket::Close() {
+void Socket::Close(bool process_ends) {
   if (closed_) return;
   closed_ = true;
   lookahead_.Reset();
@@ -236,7 +238,10 @@ void Socket::Close() {
       Linger();
     }
   }
-  nng_close(socket_);  // waits for pipe callbacks in progress
+  if (!process_ends) {
+    nng_close(socket_);  // waits for pipe callbacks in progress
+    nng_open_ = false;
+  }
   if (!ipc_path_.empty()) ::unlink(ipc_path_.c_str());
   if (watch_->event_fd >= 0) ::close(watch_->event_fd);
   watch_->event_fd = -1;
@@ -361,6 +366,9 @@ absl::Status Socket::DoListen(std::string_view url, int permissions) {
   ETA_RETURN_IF_ERROR(CheckOpen(what));
   nng_listener listener;
   std::string nng_url = NngUrl(url);
+  if (NeedsNngResolver(nng_url)) {
+    if (int rv = StartNngResolver(); rv != 0) return NngError(what, rv);
+  }
   if (int rv = nng_listener_create(&listener, socket_, nng_url.c_str()); rv != 0) {
     return NngError(what, rv);
   }
@@ -389,16 +397,25 @@ absl::Status Socket::Dial(std::string_view url, DialMode mode) {
   std::string what = absl::StrCat("nng-dial ", AsAbsl(url));
   ETA_RETURN_IF_ERROR(CheckOpen(what));
   std::string nng_url(url);
-  int rv = mode == DialMode::kOnce
-               ? DialOnce(socket_, nng_url)
-               : nng_dial(socket_, nng_url.c_str(), nullptr,
-                          mode == DialMode::kRetry ? NNG_FLAG_NONBLOCK : 0);
+  int rv = 0;
+  if (mode == DialMode::kOnce) {
+    rv = DialOnce(socket_, nng_url);
+  } else {
+    if (NeedsNngResolver(nng_url)) rv = StartNngResolver();
+    if (rv == 0) {
+      rv = nng_dial(socket_, nng_url.c_str(), nullptr,
+                    mode == DialMode::kRetry ? NNG_FLAG_NONBLOCK : 0);
+    }
+  }
   if (rv != 0) return NngError(what, rv);
   endpoint_ = nng_url;
   return absl::OkStatus();
 }
 
 int DialOnce(nng_socket socket, const std::string& url) {
+  if (NeedsNngResolver(url)) {
+    if (int rv = StartNngResolver(); rv != 0) return rv;
+  }
   nng_dialer dialer;
   if (int rv = nng_dialer_create(&dialer, socket, url.c_str()); rv != 0) return rv;
   // Never, as far as the process is concerned: a day.

@@ -171,7 +171,12 @@ class Socket : public vm::ForeignObject {
 
   const char* KindName() const override { return "socket"; }
   std::string Describe() const override;
-  void Release() override { Close(); }
+  // Release is Close for a process that ends now (VM::ReleaseForExit):
+  // the handshake or the linger still runs, so what was sent arrives, but
+  // the nng socket is left for the process's end to close (its connections
+  // close with the process): tearing it down would only cost the ending
+  // process time, every spawned child at the end of its task.
+  void Release() override { Close(/*process_ends=*/true); }
 
   const std::string& protocol() const { return protocol_; }
   nng_socket id() const { return socket_; }
@@ -195,7 +200,7 @@ class Socket : public vm::ForeignObject {
   // fin answers with its own. Pair delivers in order, so a fin received
   // means everything sent before it was received; a peer that sent its
   // fin sends and reads nothing more, so closing after it need not wait.
-  void Close();
+  void Close() { Close(/*process_ends=*/false); }
 
   // Send sends `bytes`, waiting up to `timeout_ms` (kForever: no limit; 0:
   // only if it can be queued at once). Returns false when the time passed.
@@ -297,6 +302,8 @@ class Socket : public vm::ForeignObject {
   // sockets.
   void Linger();
   void CloseHandshake();
+  // Close(process_ends) is Close, or Release's close with process_ends.
+  void Close(bool process_ends);
   // Delivered: this is a thread's mailbox whose parent has received every
   // message it sent.
   bool Delivered() const;
@@ -337,6 +344,7 @@ class Socket : public vm::ForeignObject {
   bool is_pair_;      // protocol_ == "pair"
   nng_aio* aio_;  // one at a time: the socket's VM is single-threaded
   bool closed_ = false;
+  bool nng_open_ = true;  // false once nng_close ran (Release skips it)
   int32_t recv_timeout_ms_ = kDefaultRecvTimeoutMs;
   int32_t send_timeout_ms_ = kForever;
   size_t recv_max_bytes_;
