@@ -243,6 +243,9 @@ void Socket::Close(bool process_ends) {
     nng_open_ = false;
   }
   if (!ipc_path_.empty()) ::unlink(ipc_path_.c_str());
+  // Under the watch's lock: a socket left open by Release still has its
+  // pipe callbacks, which then find no descriptor (-1) to signal.
+  std::lock_guard<std::mutex> lock(watch_->mutex);
   if (watch_->event_fd >= 0) ::close(watch_->event_fd);
   watch_->event_fd = -1;
 }
