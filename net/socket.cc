@@ -221,7 +221,11 @@ void Socket::Close(bool process_ends) {
   if (closed_) return;
   closed_ = true;
   lookahead_.Reset();
-  if (watch_->pipes.load() > 0) {
+  // A child process that has ended (spawn-kill, spawn-wait) takes nothing
+  // more: a fin sent to it would only wait in nng for a connection that is
+  // going, and nng 1.5 leaks a message sent just as its pipe closes.
+  bool peer_ended = role_ == Role::kChild && child_ != nullptr && child_->reaped;
+  if (watch_->pipes.load() > 0 && !peer_ended) {
     if (Handshakes()) {
       if (!peer_closing_) CloseHandshake();
       // The parent's end of a child closes after the child hangs up: a
