@@ -132,8 +132,13 @@ Value Spawn(VM& vm, Arguments args) {
     return vm.RaiseTypeError("spawn", 2, "a string", args[1]);
   }
   NetState& state = GetNetState(vm);
-  // Children that already ended are reaped now, so none lingers as a zombie.
-  for (auto& child : state.children) child->Reap(false);
+  // Children that already ended are reaped now, so none lingers as a
+  // zombie; the sockets left open for them to hang up close.
+  std::erase_if(state.children, [](const std::shared_ptr<ChildProcess>& child) {
+    if (!child->Reap(false)) return false;
+    if (Socket* s = std::exchange(child->closing_socket, nullptr)) s->FinishClose();
+    return true;
+  });
   std::string file = FindModuleFile(vm, "spawn", args[0]);
   if (file.empty()) return Value::RaiseMarker();
   absl::StatusOr<Socket*> opened = Socket::Open(vm.heap(), "pair");

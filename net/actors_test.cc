@@ -224,9 +224,9 @@ TEST_F(ActorsTest, SpawnWaitAnswersAChildThatConnectsLater) {
   EXPECT_EQ(RunParent(), "((0 0 0) quick)\n");
 }
 
-// The parent's end of a child closes after the child hangs up, but a
-// child that answers the close handshake and runs on is waited for a
-// moment only (kHangUpWait), not for its end.
+// The parent's end of a child closes after the child hangs up, but
+// nng-close does not wait for that: a child that answers the close
+// handshake and runs on keeps only the nng socket open until it is reaped.
 TEST_F(ActorsTest, ClosingARunningChildWaitsAMomentOnly) {
   WriteFile(dir_ / "runner.eta",
             "(send! (current-mailbox) 'ready)\n"

@@ -209,8 +209,14 @@ absl::StatusOr<Socket*> Socket::Open(vm::Heap& heap, std::string_view name) {
 
 Socket::~Socket() {
   Close();
-  if (nng_open_) nng_close(socket_);  // left open by Release
+  FinishClose();  // or left open by Release
   nng_aio_free(aio_);
+}
+
+void Socket::FinishClose() {
+  if (child_ != nullptr && child_->closing_socket == this) child_->closing_socket = nullptr;
+  if (nng_open_) nng_close(socket_);
+  nng_open_ = false;
 }
 
 std::string Socket::Describe() const {
@@ -225,6 +231,7 @@ void Socket::Close(bool process_ends) {
   // more: a fin sent to it would only wait in nng for a connection that is
   // going, and nng 1.5 leaks a message sent just as its pipe closes.
   bool peer_ended = role_ == Role::kChild && child_ != nullptr && child_->reaped;
+  bool awaits_hang_up = false;
   if (watch_->pipes.load() > 0 && !peer_ended) {
     if (Handshakes()) {
       if (!peer_closing_) CloseHandshake();
@@ -233,18 +240,24 @@ void Socket::Close(bool process_ends) {
       // redial at once, and nng 1.5 keeps the socket of that failed
       // connect in its poller until its reaper thread runs, which the
       // poller then spins on (it polls as hung up), a core's worth of
-      // the child's time on a busy machine. A child that only answered
-      // and runs on is waited for kHangUpWait at most.
-      if (role_ == Role::kChild) {
-        AwaitPeer(std::chrono::steady_clock::now() + kHangUpWait, /*fin_ends=*/false);
-      }
+      // the child's time on a busy machine. The nng socket stays open
+      // until the next spawn finds the child ended, the socket is
+      // collected or the process ends; nng-close itself returns now, so a
+      // parent closing one child after another lets them all end side by
+      // side instead of one after the other, and spawn-wait only reaps.
+      awaits_hang_up = role_ == Role::kChild && child_ != nullptr;
     } else {
       Linger();
     }
   }
-  if (!process_ends) {
-    nng_close(socket_);  // waits for pipe callbacks in progress
-    nng_open_ = false;
+  if (awaits_hang_up && process_ends) {
+    // The process ends now: a moment for the child to hang up, then the
+    // kernel closes the socket.
+    AwaitPeer(std::chrono::steady_clock::now() + kHangUpWait, /*fin_ends=*/false);
+  } else if (awaits_hang_up) {
+    child_->closing_socket = this;
+  } else if (!process_ends) {
+    FinishClose();  // nng_close waits for pipe callbacks in progress
   }
   if (!ipc_path_.empty()) ::unlink(ipc_path_.c_str());
   // Under the watch's lock: a socket left open by Release still has its
@@ -492,6 +505,10 @@ absl::StatusOr<Message> Socket::Receive(int32_t timeout_ms, bool* peer_gone) {
     // was received, which this answer says.
     peer_closing_ = true;
     SendFin();
+    // A parent's fin also says it sends nothing more, and its end stays
+    // open until this child has ended (Socket::Close): the mailbox has
+    // lost its peer now, not when the connection goes.
+    if (role_ == Role::kMailbox) MarkPeerLost();
     if (timeout_ms > 0) {
       auto left = std::chrono::ceil<std::chrono::milliseconds>(
           deadline - std::chrono::steady_clock::now()).count();

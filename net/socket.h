@@ -44,7 +44,8 @@ inline constexpr int kDefaultBufferMessages = 1024;
 // sockets when the peer answers the close handshake (Socket::Close).
 inline constexpr std::chrono::milliseconds kLinger{100};
 // kHangUpWait is how long the parent's end of a child, once the close
-// handshake is done, waits for the child to hang up first (Socket::Close).
+// handshake is done, waits for the child to hang up when the parent's
+// process ends (Socket::Close; otherwise reaping the child closes it).
 inline constexpr std::chrono::milliseconds kHangUpWait{20};
 
 // NngError makes the status of a failed nng call: "WHAT: nng's text".
@@ -97,11 +98,17 @@ struct PeerWatch {
   nng_aio* aio = nullptr;         // the socket's receive, woken when lost
 };
 
+class Socket;
+
 // ChildProcess is a process started by spawn; its status once reaped.
 struct ChildProcess {
   int pid = -1;
   bool reaped = false;
   int wait_status = 0;  // from waitpid
+  // The parent's socket to the child once nng-close has left its nng
+  // socket open for the child to hang up first (Socket::Close); the next
+  // spawn that finds the child reaped closes it.
+  Socket* closing_socket = nullptr;
   // Reap waits for the child (or only looks, unless `block`); true once
   // it has ended.
   bool Reap(bool block);
@@ -177,6 +184,10 @@ class Socket : public vm::ForeignObject {
   // close with the process): tearing it down would only cost the ending
   // process time, every spawned child at the end of its task.
   void Release() override { Close(/*process_ends=*/true); }
+  // FinishClose closes the nng socket that Close left open for a child to
+  // hang up (ChildProcess::closing_socket), once the child has ended, or
+  // when the socket is destroyed.
+  void FinishClose();
 
   const std::string& protocol() const { return protocol_; }
   nng_socket id() const { return socket_; }
@@ -247,7 +258,7 @@ class Socket : public vm::ForeignObject {
   }
   bool peer_lost() const { return watch_->lost.load(); }
   // MarkPeerLost: the peer is gone without ever connecting (a mailbox whose
-  // parent closed before the child dialled).
+  // parent closed before the child dialled), or has sent its fin (Receive).
   void MarkPeerLost();
   // peer_count: the connections open now (dialled or accepted).
   int peer_count() const { return watch_->pipes.load(); }
