@@ -35,10 +35,6 @@ using vm::Value;
 using vm::VM;
 using Clock = std::chrono::steady_clock;
 
-absl::string_view AsAbsl(std::string_view s) {
-  return absl::string_view(s.data(), s.size());
-}
-
 Value RaiseNng(VM& vm, std::string message) {
   return vm.RaiseError("nng-error", std::move(message));
 }
