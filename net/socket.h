@@ -45,7 +45,8 @@ inline constexpr int kDefaultBufferMessages = 1024;
 inline constexpr std::chrono::milliseconds kLinger{100};
 // kHangUpWait is how long the parent's end of a child, once the close
 // handshake is done, waits for the child to hang up when the parent's
-// process ends (Socket::Close; otherwise reaping the child closes it).
+// process ends (Socket::Close; otherwise the socket stays open until a
+// later spawn finds the child reaped).
 inline constexpr std::chrono::milliseconds kHangUpWait{20};
 
 // NngError makes the status of a failed nng call: "WHAT: nng's text".
