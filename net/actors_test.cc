@@ -268,7 +268,8 @@ TEST_F(ActorsTest, SpawnWaitAnswersAChildThatConnectsLater) {
 
 // The parent's end of a child closes after the child hangs up, but
 // nng-close does not wait for that: a child that answers the close
-// handshake and runs on keeps only the nng socket open until it is reaped.
+// handshake and runs on keeps only the nng socket open, until a later
+// spawn finds it reaped.
 TEST_F(ActorsTest, ClosingARunningChildWaitsAMomentOnly) {
   WriteFile(dir_ / "runner.eta",
             "(send! (current-mailbox) 'ready)\n"

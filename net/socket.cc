@@ -230,9 +230,9 @@ void Socket::Close(bool process_ends) {
   // A child process that has ended (spawn-kill, spawn-wait) takes nothing
   // more: a fin sent to it would only wait in nng for a connection that is
   // going, and nng 1.5 leaks a message sent just as its pipe closes.
-  bool peer_ended = role_ == Role::kChild && child_ != nullptr && child_->reaped;
+  bool to_child = role_ == Role::kChild && child_ != nullptr;
   bool awaits_hang_up = false;
-  if (watch_->pipes.load() > 0 && !peer_ended) {
+  if (watch_->pipes.load() > 0 && !(to_child && child_->reaped)) {
     if (Handshakes()) {
       if (!peer_closing_) CloseHandshake();
       // The parent's end of a child closes after the child hangs up: a
@@ -245,7 +245,7 @@ void Socket::Close(bool process_ends) {
       // collected or the process ends; nng-close itself returns now, so a
       // parent closing one child after another lets them all end side by
       // side instead of one after the other, and spawn-wait only reaps.
-      awaits_hang_up = role_ == Role::kChild && child_ != nullptr;
+      awaits_hang_up = to_child;
     } else {
       Linger();
     }
