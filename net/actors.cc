@@ -1,7 +1,6 @@
 #include "net/actors.h"
 
 #include <signal.h>
-#include <spawn.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -20,14 +19,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "compiler/status_macros.h"
+#include "net/spawn_server.h"
 #include "net/thread_copy.h"
 #include "net/thread_links.h"
 #include "vm/module_files.h"
 #include "vm/object.h"
 #include "vm/utf8.h"
 #include "wire/wire.h"
-
-extern char** environ;
 
 namespace eta::net {
 namespace {
@@ -164,26 +162,22 @@ Value Spawn(VM& vm, Arguments args) {
     s->Close();
     return vm.RaiseError("nng-error", absl::StrCat("spawn: ", status.message()));
   }
-  std::vector<std::string> argv_strings = {"/proc/self/exe", "--mailbox",
+  std::vector<std::string> child_args = {"/proc/self/exe", "--mailbox",
                                            DialableUrl(s->listen_url())};
   if (!state.search_path.empty()) {
-    argv_strings.push_back("--path");
-    argv_strings.push_back(absl::StrJoin(state.search_path, ":"));
+    child_args.push_back("--path");
+    child_args.push_back(absl::StrJoin(state.search_path, ":"));
   }
-  argv_strings.push_back(file);
-  std::vector<char*> argv;
-  for (std::string& a : argv_strings) argv.push_back(a.data());
-  argv.push_back(nullptr);
+  child_args.push_back(file);
   vm.FlushOutput();  // the child shares standard output
-  pid_t pid;
-  int rv = ::posix_spawn(&pid, "/proc/self/exe", nullptr, nullptr, argv.data(), environ);
-  if (rv != 0) {
+  absl::StatusOr<pid_t> pid = StartEtaiChild(child_args);
+  if (!pid.ok()) {
     s->Close();
     return vm.RaiseError("os-error", absl::StrCat("spawn: cannot start ", file, ": ",
-                                                  std::strerror(rv)));
+                                                  pid.status().message()));
   }
   auto child = std::make_shared<ChildProcess>();
-  child->pid = pid;
+  child->pid = *pid;
   state.children.push_back(child);
   s->child() = child;
   s->set_role(Role::kChild);

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_split.h"
 #include "net/actors.h"
+#include "net/spawn_server.h"
 #include "tools/disasm.h"
 #include "tools/evaluator.h"
 #include "tools/paths.h"
@@ -28,6 +29,15 @@ constexpr char kUsage[] =
     "  --path DIRS    colon-separated module directories (also ETA_MODULE_PATH)\n"
     "  --mailbox URL  the parent's endpoint (set by spawn)\n"
     "  --disasm       print the bytecode of the program's modules, then run\n";
+
+// SetMallocOptions: large blocks (the storage of big vectors and strings)
+// come from the malloc heap and stay there after a collection frees them,
+// so the next one reuses pages already mapped instead of faulting in fresh
+// ones.
+void SetMallocOptions() {
+  mallopt(M_MMAP_THRESHOLD, 256 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+}
 
 int Usage(FILE* to, int status) {
   std::fputs(kUsage, to);
@@ -54,25 +64,28 @@ int ProgramEnded(eta::vm::VM& vm, int status) {
 }
 
 int main(int argc, char** argv) {
-  // Large blocks (the storage of big vectors and strings) come from the
-  // malloc heap and stay there after a collection frees them, so the next
-  // one reuses pages already mapped instead of faulting in fresh ones.
-  mallopt(M_MMAP_THRESHOLD, 256 << 20);
-  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+  // In a child the spawn server started, the child's own arguments.
+  std::vector<std::string> args =
+      eta::net::ServeSpawnsIfAsked(std::vector<std::string>(argv, argv + argc), [] {
+        SetMallocOptions();
+        eta::tools::WarmProcessTables();
+      });
+  const size_t count = args.size();
+  SetMallocOptions();
   std::vector<std::string> path_flags;
   std::string file, mailbox;
   bool disasm = false;
   std::vector<std::string> arguments;
-  int i = 1;
-  for (; i < argc; ++i) {
-    std::string arg = argv[i];
+  size_t i = 1;
+  for (; i < count; ++i) {
+    const std::string& arg = args[i];
     if (arg == "--help" || arg == "-h") return Usage(stdout, 0);
     if (arg == "--disasm") {
       disasm = true;
-    } else if (arg == "--path" && i + 1 < argc) {
-      path_flags.push_back(eta::tools::ResolveUserPath(argv[++i]));
-    } else if (arg == "--mailbox" && i + 1 < argc) {
-      mailbox = argv[++i];
+    } else if (arg == "--path" && i + 1 < count) {
+      path_flags.push_back(eta::tools::ResolveUserPath(args[++i]));
+    } else if (arg == "--mailbox" && i + 1 < count) {
+      mailbox = args[++i];
     } else if (arg.size() > 1 && arg[0] == '-' && arg != "-") {
       std::fprintf(stderr, "etai: unknown option %s\n", arg.c_str());
       return Usage(stderr, 2);
@@ -82,7 +95,7 @@ int main(int argc, char** argv) {
       break;
     }
   }
-  for (; i < argc; ++i) arguments.push_back(argv[i]);
+  for (; i < count; ++i) arguments.push_back(args[i]);
   std::string path = file.empty() ? "" : eta::tools::ResolveUserPath(file);
   if (!file.empty() && !eta::tools::ReadFile(path).ok()) {
     std::fprintf(stderr, "error: cannot read %s\n", file.c_str());

@@ -1,0 +1,203 @@
+#include "net/spawn_server.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+
+#include "absl/strings/numbers.h"
+
+extern char** environ;
+
+namespace eta::net {
+namespace {
+
+constexpr char kServerFlag[] = "--spawn-server";
+constexpr int kServerFd = 3;  // the server's end of its socket pair
+constexpr size_t kMaxRequest = 64 * 1024;
+
+// The sanitizers' runtimes keep a record of each thread from the exec on,
+// which a process made by a bare clone would contradict.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kServerUsable = false;
+#else
+constexpr bool kServerUsable = true;
+#endif
+
+// CachedThreadId is where glibc keeps the calling thread's id, or nullptr
+// when it is not where glibc (2.36, x86-64) keeps it. glibc reads the id
+// from there (owners of recursive and error-checking mutexes, scheduling
+// calls on the thread itself) and fork has the kernel write the new
+// process's id there; a bare clone must do the same.
+pid_t* CachedThreadId() {
+#if defined(__x86_64__) && defined(__GLIBC__)
+  constexpr size_t kOffset = 0x2d0;  // offsetof(struct pthread, tid)
+  auto* tid = reinterpret_cast<pid_t*>(reinterpret_cast<char*>(pthread_self()) + kOffset);
+  if (*tid == ::gettid()) return tid;
+#endif
+  return nullptr;
+}
+
+std::vector<std::string> SplitRequest(const char* data, size_t size) {
+  std::vector<std::string> args;
+  size_t start = 0;
+  for (size_t i = 0; i < size; ++i) {
+    if (data[i] == '\0') {
+      args.emplace_back(data + start, i - start);
+      start = i + 1;
+    }
+  }
+  return args;
+}
+
+// Serve is the server's loop: each request (a child's arguments, each
+// ended by a NUL) is answered with the pid of the copy that runs them (or
+// -errno), and the copy returns them.
+std::vector<std::string> Serve(pid_t requester, const std::function<void()>& prepare) {
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != requester) ::_exit(0);  // it went before the line above
+  pid_t* tid = CachedThreadId();
+  if (tid == nullptr) ::_exit(0);  // the requester falls back to posix_spawn
+  prepare();
+  std::vector<char> request(kMaxRequest);
+  while (true) {
+    ssize_t n = ::recv(kServerFd, request.data(), request.size(), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) ::_exit(0);
+    long pid = ::syscall(SYS_clone, CLONE_PARENT | CLONE_CHILD_SETTID | SIGCHLD, nullptr,
+                         nullptr, tid, nullptr);
+    if (pid == 0) {
+      ::close(kServerFd);
+      return SplitRequest(request.data(), static_cast<size_t>(n));
+    }
+    int32_t reply = pid > 0 ? static_cast<int32_t>(pid) : -errno;
+    if (::send(kServerFd, &reply, sizeof reply, MSG_NOSIGNAL) != sizeof reply) ::_exit(0);
+  }
+}
+
+absl::StatusOr<pid_t> PosixSpawn(const std::vector<std::string>& args,
+                                 const posix_spawn_file_actions_t* actions) {
+  std::vector<char*> argv;
+  for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid;
+  int rv = ::posix_spawn(&pid, "/proc/self/exe", actions, nullptr, argv.data(), environ);
+  if (rv != 0) return absl::UnavailableError(std::strerror(rv));
+  return pid;
+}
+
+// SpawnServer is the requester's side: the server's pid and socket.
+class SpawnServer {
+ public:
+  absl::StatusOr<pid_t> StartChild(const std::vector<std::string>& args) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!kServerUsable) return PosixSpawn(args, nullptr);
+    if (!tried_) {
+      // The first child does not wait for the server to get ready.
+      tried_ = true;
+      Start();
+      return PosixSpawn(args, nullptr);
+    }
+    if (socket_ >= 0) {
+      std::string request;
+      for (const std::string& arg : args) {
+        request += arg;
+        request.push_back('\0');
+      }
+      if (request.size() <= kMaxRequest) {
+        int32_t reply = 0;
+        if (Exchange(request, &reply)) {
+          if (reply < 0) return absl::UnavailableError(std::strerror(-reply));
+          return static_cast<pid_t>(reply);
+        }
+        Stop();
+      }
+    }
+    return PosixSpawn(args, nullptr);
+  }
+
+ private:
+  // Start starts the server, its end of a socket pair as kServerFd; on
+  // failure socket_ stays -1.
+  void Start() {
+    int ends[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ends) != 0) return;
+    int theirs = ends[1];
+    if (theirs == kServerFd) {  // dup2 onto itself would keep close-on-exec
+      theirs = ::fcntl(ends[1], F_DUPFD_CLOEXEC, kServerFd + 1);
+      ::close(ends[1]);
+    }
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    absl::StatusOr<pid_t> pid = absl::UnavailableError("no descriptor");
+    if (theirs >= 0 && posix_spawn_file_actions_adddup2(&actions, theirs, kServerFd) == 0) {
+      pid = PosixSpawn({"/proc/self/exe", kServerFlag, std::to_string(::getpid())}, &actions);
+    }
+    posix_spawn_file_actions_destroy(&actions);
+    if (theirs >= 0) ::close(theirs);
+    if (!pid.ok()) {
+      ::close(ends[0]);
+      return;
+    }
+    socket_ = ends[0];
+    pid_ = *pid;
+  }
+
+  // Exchange sends a request and reads its reply; false if the server is
+  // gone.
+  bool Exchange(const std::string& request, int32_t* reply) {
+    if (::send(socket_, request.data(), request.size(), MSG_NOSIGNAL) !=
+        static_cast<ssize_t>(request.size())) {
+      return false;
+    }
+    ssize_t n;
+    do {
+      n = ::recv(socket_, reply, sizeof *reply, 0);
+    } while (n < 0 && errno == EINTR);
+    return n == sizeof *reply;
+  }
+
+  // Stop ends and reaps a server that stopped answering.
+  void Stop() {
+    ::close(socket_);
+    socket_ = -1;
+    ::kill(pid_, SIGKILL);
+    while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
+    }
+  }
+
+  std::mutex mutex_;
+  bool tried_ = false;
+  int socket_ = -1;
+  pid_t pid_ = -1;
+};
+
+}  // namespace
+
+std::vector<std::string> ServeSpawnsIfAsked(std::vector<std::string> args,
+                                            const std::function<void()>& prepare) {
+  int64_t requester = 0;
+  if (args.size() != 3 || args[1] != kServerFlag || !absl::SimpleAtoi(args[2], &requester)) {
+    return args;
+  }
+  return Serve(static_cast<pid_t>(requester), prepare);
+}
+
+absl::StatusOr<pid_t> StartEtaiChild(const std::vector<std::string>& args) {
+  static SpawnServer* server = new SpawnServer();  // used until the process ends
+  return server->StartChild(args);
+}
+
+}  // namespace eta::net
