@@ -6,18 +6,15 @@
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdint>
-#include <cstdlib>
+#include <cstdio>
 #include <cstring>
 #include <mutex>
-
-#include "absl/strings/numbers.h"
 
 extern char** environ;
 
@@ -64,10 +61,17 @@ std::vector<std::string> SplitRequest(const char* data, size_t size) {
 
 // Serve is the server's loop: each request (a child's arguments, each
 // ended by a NUL) is answered with the pid of the copy that runs them (or
-// -errno), and the copy returns them.
-std::vector<std::string> Serve(pid_t requester, const std::function<void()>& prepare) {
-  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (::getppid() != requester) ::_exit(0);  // it went before the line above
+// -errno), and the copy returns them. The server ends when its requester
+// closes its end, which the kernel does when the requester's process
+// ends, however it ends.
+std::vector<std::string> Serve(const std::function<void()>& prepare) {
+  int type = 0;
+  socklen_t size = sizeof type;
+  if (::getsockopt(kServerFd, SOL_SOCKET, SO_TYPE, &type, &size) != 0 ||
+      type != SOCK_SEQPACKET) {
+    std::fprintf(stderr, "etai: %s is for spawn's own use\n", kServerFlag);
+    ::_exit(2);
+  }
   pid_t* tid = CachedThreadId();
   if (tid == nullptr) ::_exit(0);  // the requester falls back to posix_spawn
   prepare();
@@ -76,8 +80,10 @@ std::vector<std::string> Serve(pid_t requester, const std::function<void()>& pre
     ssize_t n = ::recv(kServerFd, request.data(), request.size(), 0);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) ::_exit(0);
-    long pid = ::syscall(SYS_clone, CLONE_PARENT | CLONE_CHILD_SETTID | SIGCHLD, nullptr,
-                         nullptr, tid, nullptr);
+    // What glibc's fork asks of the kernel, and CLONE_PARENT.
+    long pid = ::syscall(SYS_clone,
+                         CLONE_PARENT | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD,
+                         nullptr, nullptr, tid, nullptr);
     if (pid == 0) {
       ::close(kServerFd);
       return SplitRequest(request.data(), static_cast<size_t>(n));
@@ -143,7 +149,7 @@ class SpawnServer {
     posix_spawn_file_actions_init(&actions);
     absl::StatusOr<pid_t> pid = absl::UnavailableError("no descriptor");
     if (theirs >= 0 && posix_spawn_file_actions_adddup2(&actions, theirs, kServerFd) == 0) {
-      pid = PosixSpawn({"/proc/self/exe", kServerFlag, std::to_string(::getpid())}, &actions);
+      pid = PosixSpawn({"/proc/self/exe", kServerFlag}, &actions);
     }
     posix_spawn_file_actions_destroy(&actions);
     if (theirs >= 0) ::close(theirs);
@@ -188,11 +194,8 @@ class SpawnServer {
 
 std::vector<std::string> ServeSpawnsIfAsked(std::vector<std::string> args,
                                             const std::function<void()>& prepare) {
-  int64_t requester = 0;
-  if (args.size() != 3 || args[1] != kServerFlag || !absl::SimpleAtoi(args[2], &requester)) {
-    return args;
-  }
-  return Serve(static_cast<pid_t>(requester), prepare);
+  if (args.size() != 2 || args[1] != kServerFlag) return args;
+  return Serve(prepare);
 }
 
 absl::StatusOr<pid_t> StartEtaiChild(const std::vector<std::string>& args) {

@@ -11,11 +11,14 @@
 //
 // The copy is made a child of the spawning process, not of the server
 // (clone with CLONE_PARENT), so waiting for it, its exit status and
-// signalling it are as for any child process. The server ends when its
-// requester closes its end or exits, and it dies with it (parent-death
-// signal). Whenever the server cannot serve (it failed to start or ended,
-// the arguments are too long, sanitizer builds, whose runtimes track every
-// thread from the exec on), spawn starts the child with posix_spawn.
+// signalling it are as for any child process. The server ends with the
+// process that started it. Whenever the server cannot serve (it failed to
+// start or ended, the arguments are too long, sanitizer builds, whose
+// runtimes track every thread from the exec on), spawn starts the child
+// with posix_spawn. A copy inherits what the server had when it started:
+// the spawner's environment, working directory and standard streams at
+// its first spawn (Eta programs change none of them), and its command
+// line, which ps shows for every copy.
 #ifndef ETA_NET_SPAWN_SERVER_H_
 #define ETA_NET_SPAWN_SERVER_H_
 
