@@ -111,10 +111,11 @@ class SpawnServer {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!kServerUsable) return PosixSpawn(args, nullptr);
     if (!tried_) {
-      // The first child does not wait for the server to get ready.
+      // The first child starts first, and does not wait for the server.
       tried_ = true;
+      absl::StatusOr<pid_t> pid = PosixSpawn(args, nullptr);
       Start();
-      return PosixSpawn(args, nullptr);
+      return pid;
     }
     if (socket_ >= 0) {
       std::string request;
