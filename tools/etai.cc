@@ -5,13 +5,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_split.h"
 #include "net/actors.h"
 #include "net/spawn_server.h"
 #include "tools/disasm.h"
-#include "tools/evaluator.h"
 #include "tools/paths.h"
 #include "tools/program_compiler.h"
 #include "tools/repl.h"
@@ -37,6 +37,25 @@ constexpr char kUsage[] =
 void SetMallocOptions() {
   mallopt(M_MMAP_THRESHOLD, 256 << 20);
   mallopt(M_TRIM_THRESHOLD, 256 << 20);
+}
+
+// A VM the spawn server made before it forked this process, or null.
+eta::tools::ReadyVM* forked_vm = nullptr;
+
+// TakeReadyVM returns the VM the program runs in: the spawn server's, or a
+// new one.
+absl::StatusOr<eta::tools::ReadyVM> TakeReadyVM(const std::string& program_name,
+                                                const std::vector<std::string>& arguments) {
+  if (forked_vm != nullptr) {
+    eta::tools::ReadyVM ready = std::move(*forked_vm);
+    delete std::exchange(forked_vm, nullptr);
+    ready.vm->SetCommandLine(program_name, arguments);
+    return ready;
+  }
+  eta::vm::VMOptions options;
+  options.arguments = arguments;
+  options.program_name = program_name;
+  return eta::tools::MakeReadyVM(std::move(options));
 }
 
 int Usage(FILE* to, int status) {
@@ -69,6 +88,8 @@ int main(int argc, char** argv) {
       eta::net::ServeSpawnsIfAsked(std::vector<std::string>(argv, argv + argc), [] {
         SetMallocOptions();
         eta::tools::WarmProcessTables();
+        absl::StatusOr<eta::tools::ReadyVM> made = eta::tools::MakeReadyVM({});
+        if (made.ok()) forked_vm = new eta::tools::ReadyVM(std::move(*made));
       });
   const size_t count = args.size();
   SetMallocOptions();
@@ -102,19 +123,14 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  eta::vm::VMOptions options;
-  options.arguments = arguments;
-  options.program_name = file;
   // Outlives the VM, whose end waits for the threads that use it.
   eta::tools::ThreadHost thread_host(eta::tools::ModuleSearchPath(path_flags));
-  eta::vm::VM vm(options);
-  eta::tools::AddRuntimePrimitives(vm);
-  eta::tools::ProgramEvaluator evaluator("%eval");
-  vm.set_evaluator(&evaluator);
-  if (absl::Status s = eta::tools::LoadPrelude(vm); !s.ok()) {
-    std::fprintf(stderr, "error: %s\n", std::string(s.message()).c_str());
+  absl::StatusOr<eta::tools::ReadyVM> ready = TakeReadyVM(file, arguments);
+  if (!ready.ok()) {
+    std::fprintf(stderr, "error: %s\n", std::string(ready.status().message()).c_str());
     return 1;
   }
+  eta::vm::VM& vm = *ready->vm;
 
   eta::net::SetSearchPath(vm, eta::tools::ModuleSearchPath(path_flags));
   eta::net::SetThreadHost(vm, &thread_host);

@@ -122,13 +122,18 @@ absl::Status RunProgram(vm::VM& vm, const CompiledProgram& program, bool call_ma
 
 ThreadHost::~ThreadHost() = default;
 
-absl::StatusOr<ThreadHost::ReadyVM> ThreadHost::MakeVM() {
+absl::StatusOr<ReadyVM> MakeReadyVM(vm::VMOptions options) {
   ReadyVM ready;
   ready.evaluator = std::make_unique<ProgramEvaluator>("%eval");
-  ready.vm = std::make_unique<vm::VM>(vm::VMOptions{});
+  ready.vm = std::make_unique<vm::VM>(std::move(options));
   AddRuntimePrimitives(*ready.vm);
   ready.vm->set_evaluator(ready.evaluator.get());
   ETA_RETURN_IF_ERROR(LoadPrelude(*ready.vm));
+  return ready;
+}
+
+absl::StatusOr<ReadyVM> ThreadHost::MakeVM() {
+  ETA_ASSIGN_OR_RETURN(ReadyVM ready, MakeReadyVM(vm::VMOptions{}));
   net::SetSearchPath(*ready.vm, search_path_);
   net::SetThreadHost(*ready.vm, this);
   return ready;

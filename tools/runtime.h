@@ -23,6 +23,16 @@
 
 namespace eta::tools {
 
+// ReadyVM is a VM with the runtime's builtins, eval and the prelude, and
+// its evaluator.
+struct ReadyVM {
+  std::unique_ptr<ProgramEvaluator> evaluator;  // outlives the VM
+  std::unique_ptr<vm::VM> vm;
+};
+
+// MakeReadyVM makes a ReadyVM with `options`.
+absl::StatusOr<ReadyVM> MakeReadyVM(vm::VMOptions options);
+
 // WarmProcessTables builds the tables every program of this process
 // shares (the parsed prelude, the compiler's builtin names) ahead of use:
 // a spawn server does, so that the children it forks find them made.
@@ -81,11 +91,6 @@ class ThreadHost : public net::ThreadHost {
   absl::StatusOr<std::string> LoadFile(vm::VM& vm, const std::string& path) override;
 
  private:
-  // ReadyVM is a VM with builtins and prelude, and its evaluator.
-  struct ReadyVM {
-    std::unique_ptr<ProgramEvaluator> evaluator;  // outlives the VM
-    std::unique_ptr<vm::VM> vm;
-  };
   absl::StatusOr<ReadyVM> MakeVM();
 
   std::vector<std::string> search_path_;

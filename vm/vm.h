@@ -97,6 +97,12 @@ class VM {
   Heap& heap() { return heap_; }
   SymbolTable& symbols() { return symbols_; }
   const VMOptions& options() const { return options_; }
+  // SetCommandLine gives (command-line) and (command-line-arguments) their
+  // values, for a VM made before its program was known (a spawn server's).
+  void SetCommandLine(std::string program_name, std::vector<std::string> arguments) {
+    options_.program_name = std::move(program_name);
+    options_.arguments = std::move(arguments);
+  }
 
   // ---- Building values (each may collect: root what you still need) ----
   Value Cons(Value car, Value cdr);
