@@ -64,7 +64,9 @@ std::vector<std::string> SplitRequest(const char* data, size_t size) {
 // -errno), and the copy returns them. The server ends when its requester
 // closes its end, which the kernel does when the requester's process
 // ends, however it ends.
-std::vector<std::string> Serve(const std::function<void()>& prepare) {
+std::vector<std::string> Serve(
+    const std::function<void()>& prepare,
+    const std::function<void(const std::vector<std::string>&)>& before_fork) {
   int type = 0;
   socklen_t size = sizeof type;
   if (::getsockopt(kServerFd, SOL_SOCKET, SO_TYPE, &type, &size) != 0 ||
@@ -80,13 +82,15 @@ std::vector<std::string> Serve(const std::function<void()>& prepare) {
     ssize_t n = ::recv(kServerFd, request.data(), request.size(), 0);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) ::_exit(0);
+    std::vector<std::string> args = SplitRequest(request.data(), static_cast<size_t>(n));
+    before_fork(args);
     // What glibc's fork asks of the kernel, and CLONE_PARENT.
     long pid = ::syscall(SYS_clone,
                          CLONE_PARENT | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD,
                          nullptr, nullptr, tid, nullptr);
     if (pid == 0) {
       ::close(kServerFd);
-      return SplitRequest(request.data(), static_cast<size_t>(n));
+      return args;
     }
     int32_t reply = pid > 0 ? static_cast<int32_t>(pid) : -errno;
     if (::send(kServerFd, &reply, sizeof reply, MSG_NOSIGNAL) != sizeof reply) ::_exit(0);
@@ -193,10 +197,11 @@ class SpawnServer {
 
 }  // namespace
 
-std::vector<std::string> ServeSpawnsIfAsked(std::vector<std::string> args,
-                                            const std::function<void()>& prepare) {
+std::vector<std::string> ServeSpawnsIfAsked(
+    std::vector<std::string> args, const std::function<void()>& prepare,
+    const std::function<void(const std::vector<std::string>&)>& before_fork) {
   if (args.size() != 2 || args[1] != kServerFlag) return args;
-  return Serve(prepare);
+  return Serve(prepare, before_fork);
 }
 
 absl::StatusOr<pid_t> StartEtaiChild(const std::vector<std::string>& args) {

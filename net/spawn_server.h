@@ -35,12 +35,14 @@ namespace eta::net {
 // ServeSpawnsIfAsked is the first thing etai's main does with its
 // arguments (argv[0] first). When they are not the spawn server's, it
 // returns them unchanged. When they are, this process is the server: it
-// calls `prepare` (what every child would otherwise do for itself), serves
-// until its requester goes, then exits, and the call returns only in each
-// child the server starts, with the arguments that child was started with
-// (argv[0] first).
-std::vector<std::string> ServeSpawnsIfAsked(std::vector<std::string> args,
-                                            const std::function<void()>& prepare);
+// calls `prepare` once (what every child would otherwise do for itself),
+// and `before_fork` with each child's arguments before it forks that
+// child; it serves until its requester goes, then exits. The call returns
+// only in each child the server starts, with the arguments that child was
+// started with (argv[0] first). Neither function may start a thread.
+std::vector<std::string> ServeSpawnsIfAsked(
+    std::vector<std::string> args, const std::function<void()>& prepare,
+    const std::function<void(const std::vector<std::string>&)>& before_fork);
 
 // StartEtaiChild starts a child process of this one running this program
 // (/proc/self/exe) with `args` (argv[0] first), through the spawn server

@@ -195,7 +195,8 @@ int RunChild(const std::vector<std::string>& args) {
 
 int main(int argc, char** argv) {
   std::vector<std::string> args =
-      eta::net::ServeSpawnsIfAsked(std::vector<std::string>(argv, argv + argc), [] {});
+      eta::net::ServeSpawnsIfAsked(std::vector<std::string>(argv, argv + argc), [] {},
+                                   [](const std::vector<std::string>&) {});
   if (args.size() >= 3 && args[1] == "--child") return eta::net::RunChild(args);
   testing::InitGoogleTest(&argc, argv);
   return RUN_ALL_TESTS();

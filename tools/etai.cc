@@ -2,6 +2,7 @@
 //   etai [--path DIRS] [--mailbox URL] [--disasm] FILE [ARGS...]
 #include <malloc.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/str_split.h"
+#include "compiler/status_macros.h"
 #include "net/actors.h"
 #include "net/spawn_server.h"
 #include "tools/disasm.h"
@@ -39,8 +41,69 @@ void SetMallocOptions() {
   mallopt(M_TRIM_THRESHOLD, 256 << 20);
 }
 
-// A VM the spawn server made before it forked this process, or null.
+// Invocation is what etai's command line asks for.
+struct Invocation {
+  std::vector<std::string> path_flags;  // resolved
+  std::string file, mailbox;
+  bool disasm = false;
+  std::vector<std::string> arguments;  // after the file
+  std::string bad_option;              // when parsing failed on one
+};
+
+// ParseInvocation reads args (argv[0] first) into `run`; false for --help
+// or an unknown option (then in run->bad_option).
+bool ParseInvocation(const std::vector<std::string>& args, Invocation* run) {
+  size_t i = 1;
+  for (; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "--help" || arg == "-h") return false;
+    if (arg == "--disasm") {
+      run->disasm = true;
+    } else if (arg == "--path" && i + 1 < args.size()) {
+      run->path_flags.push_back(eta::tools::ResolveUserPath(args[++i]));
+    } else if (arg == "--mailbox" && i + 1 < args.size()) {
+      run->mailbox = args[++i];
+    } else if (arg.size() > 1 && arg[0] == '-' && arg != "-") {
+      run->bad_option = arg;
+      return false;
+    } else {
+      run->file = arg;
+      ++i;
+      break;
+    }
+  }
+  for (; i < args.size(); ++i) run->arguments.push_back(args[i]);
+  return true;
+}
+
+// What the spawn server made before it forked this process, if it is one
+// of its children: a VM, and the programs it compiled for its children.
 eta::tools::ReadyVM* forked_vm = nullptr;
+eta::tools::ProgramCache* forked_programs = nullptr;
+
+// PrepareSpawnServer is what a spawn server does once: what every child
+// would otherwise do first.
+void PrepareSpawnServer() {
+  SetMallocOptions();
+  eta::tools::WarmProcessTables();
+  absl::StatusOr<eta::tools::ReadyVM> made = eta::tools::MakeReadyVM({});
+  if (made.ok()) forked_vm = new eta::tools::ReadyVM(std::move(*made));
+}
+
+// CompileForChild is what a spawn server does before it forks a child
+// with `args`: compile its program (unless cached and unchanged), which
+// the child then finds compiled. A program that does not compile is left
+// for the child to compile, and report.
+void CompileForChild(const std::vector<std::string>& args) {
+  Invocation run;
+  if (!ParseInvocation(args, &run) || run.file.empty() || run.disasm) return;
+  std::vector<std::string> search_path = eta::tools::ModuleSearchPath(run.path_flags);
+  if (forked_programs == nullptr || forked_programs->search_path() != search_path) {
+    delete forked_programs;
+    forked_programs = new eta::tools::ProgramCache(search_path);
+  }
+  (void)forked_programs->Get(eta::tools::ResolveUserPath(run.file));
+}
 
 // TakeReadyVM returns the VM the program runs in: the spawn server's, or a
 // new one.
@@ -61,6 +124,42 @@ absl::StatusOr<eta::tools::ReadyVM> TakeReadyVM(const std::string& program_name,
 int Usage(FILE* to, int status) {
   std::fputs(kUsage, to);
   return status;
+}
+
+// LoadedProgram is a program loaded into a VM: its modules in load order
+// and the names of the file's own.
+struct LoadedProgram {
+  std::vector<std::string> load_order;
+  std::vector<std::string> own;
+};
+
+// LoadProgramFile loads the program `path` into `vm`: compiled by the
+// spawn server, when it did and no file has changed since, or compiled
+// now (each module loaded as it is compiled, and disassembled first with
+// --disasm).
+absl::Status LoadProgramFile(eta::vm::VM& vm, const std::string& path,
+                             const std::vector<std::string>& search_path, bool disasm,
+                             LoadedProgram* program) {
+  eta::tools::ProgramCache::Program forked;
+  if (forked_programs != nullptr && !disasm && forked_programs->search_path() == search_path) {
+    forked = forked_programs->Cached(path);
+  }
+  if (forked.compiled != nullptr) {
+    ETA_RETURN_IF_ERROR(eta::tools::LoadProgram(vm, *forked.compiled));
+    for (const auto& m : forked.compiled->modules) program->load_order.push_back(m->name());
+    program->own = forked.compiled->own;
+    return absl::OkStatus();
+  }
+  eta::tools::ProgramCompiler compiler(
+      search_path, [&](const eta::module::Module& m) -> absl::Status {
+        if (disasm) std::fputs(eta::tools::Disassemble(m).c_str(), stdout);
+        absl::Status s = vm.LoadModuleMessage(m);
+        if (s.ok()) program->load_order.push_back(m.name());
+        return s;
+      });
+  ETA_ASSIGN_OR_RETURN(std::vector<eta::module::Module> own, compiler.CompileFile(path));
+  for (const auto& m : own) program->own.push_back(m.name());
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -84,83 +183,53 @@ int ProgramEnded(eta::vm::VM& vm, int status) {
 
 int main(int argc, char** argv) {
   // In a child the spawn server started, the child's own arguments.
-  std::vector<std::string> args =
-      eta::net::ServeSpawnsIfAsked(std::vector<std::string>(argv, argv + argc), [] {
-        SetMallocOptions();
-        eta::tools::WarmProcessTables();
-        absl::StatusOr<eta::tools::ReadyVM> made = eta::tools::MakeReadyVM({});
-        if (made.ok()) forked_vm = new eta::tools::ReadyVM(std::move(*made));
-      });
-  const size_t count = args.size();
+  std::vector<std::string> args = eta::net::ServeSpawnsIfAsked(
+      std::vector<std::string>(argv, argv + argc), PrepareSpawnServer, CompileForChild);
   SetMallocOptions();
-  std::vector<std::string> path_flags;
-  std::string file, mailbox;
-  bool disasm = false;
-  std::vector<std::string> arguments;
-  size_t i = 1;
-  for (; i < count; ++i) {
-    const std::string& arg = args[i];
-    if (arg == "--help" || arg == "-h") return Usage(stdout, 0);
-    if (arg == "--disasm") {
-      disasm = true;
-    } else if (arg == "--path" && i + 1 < count) {
-      path_flags.push_back(eta::tools::ResolveUserPath(args[++i]));
-    } else if (arg == "--mailbox" && i + 1 < count) {
-      mailbox = args[++i];
-    } else if (arg.size() > 1 && arg[0] == '-' && arg != "-") {
-      std::fprintf(stderr, "etai: unknown option %s\n", arg.c_str());
+  Invocation run;
+  if (!ParseInvocation(args, &run)) {
+    if (!run.bad_option.empty()) {
+      std::fprintf(stderr, "etai: unknown option %s\n", run.bad_option.c_str());
       return Usage(stderr, 2);
-    } else {
-      file = arg;
-      ++i;
-      break;
     }
+    return Usage(stdout, 0);
   }
-  for (; i < count; ++i) arguments.push_back(args[i]);
-  std::string path = file.empty() ? "" : eta::tools::ResolveUserPath(file);
-  if (!file.empty() && !eta::tools::ReadFile(path).ok()) {
-    std::fprintf(stderr, "error: cannot read %s\n", file.c_str());
+  std::string path = run.file.empty() ? "" : eta::tools::ResolveUserPath(run.file);
+  if (!run.file.empty() && !eta::tools::ReadFile(path).ok()) {
+    std::fprintf(stderr, "error: cannot read %s\n", run.file.c_str());
     return 2;
   }
+  std::vector<std::string> search_path = eta::tools::ModuleSearchPath(run.path_flags);
 
   // Outlives the VM, whose end waits for the threads that use it.
-  eta::tools::ThreadHost thread_host(eta::tools::ModuleSearchPath(path_flags));
-  absl::StatusOr<eta::tools::ReadyVM> ready = TakeReadyVM(file, arguments);
+  eta::tools::ThreadHost thread_host(search_path);
+  absl::StatusOr<eta::tools::ReadyVM> ready = TakeReadyVM(run.file, run.arguments);
   if (!ready.ok()) {
     std::fprintf(stderr, "error: %s\n", std::string(ready.status().message()).c_str());
     return 1;
   }
   eta::vm::VM& vm = *ready->vm;
 
-  eta::net::SetSearchPath(vm, eta::tools::ModuleSearchPath(path_flags));
+  eta::net::SetSearchPath(vm, search_path);
   eta::net::SetThreadHost(vm, &thread_host);
-  if (!mailbox.empty()) {
-    if (absl::Status s = eta::net::AttachMailbox(vm, mailbox); !s.ok()) {
-      std::fprintf(stderr, "error: --mailbox %s: %s\n", mailbox.c_str(),
+  if (!run.mailbox.empty()) {
+    if (absl::Status s = eta::net::AttachMailbox(vm, run.mailbox); !s.ok()) {
+      std::fprintf(stderr, "error: --mailbox %s: %s\n", run.mailbox.c_str(),
                    std::string(s.message()).c_str());
       return 1;
     }
   }
 
-  if (file.empty()) return eta::tools::RunRepl(vm, eta::tools::ModuleSearchPath(path_flags));
+  if (run.file.empty()) return eta::tools::RunRepl(vm, search_path);
 
-  std::vector<std::string> load_order;
-  eta::tools::ProgramCompiler compiler(
-      eta::tools::ModuleSearchPath(path_flags),
-      [&](const eta::module::Module& m) -> absl::Status {
-        if (disasm) std::fputs(eta::tools::Disassemble(m).c_str(), stdout);
-        absl::Status s = vm.LoadModuleMessage(m);
-        if (s.ok()) load_order.push_back(m.name());
-        return s;
-      });
-  auto own = compiler.CompileFile(path);
-  if (!own.ok()) {
-    std::fprintf(stderr, "error: %s\n", std::string(own.status().message()).c_str());
+  LoadedProgram program;
+  absl::Status loaded = LoadProgramFile(vm, path, search_path, run.disasm, &program);
+  if (!loaded.ok()) {
+    std::fprintf(stderr, "error: %s\n", std::string(loaded.message()).c_str());
     return ProgramEnded(vm, 1);
   }
-  for (const std::string& name : load_order) {
-    bool is_own = false;
-    for (const auto& m : *own) is_own |= m.name() == name;
+  for (const std::string& name : program.load_order) {
+    bool is_own = std::find(program.own.begin(), program.own.end(), name) != program.own.end();
     absl::Status s = vm.RunModule(name, is_own);
     if (vm.exit_requested()) {
       vm.FlushOutput();

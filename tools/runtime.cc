@@ -120,6 +120,36 @@ absl::Status RunProgram(vm::VM& vm, const CompiledProgram& program, bool call_ma
   return RunProgramBodies(vm, program, call_main);
 }
 
+absl::StatusOr<ProgramCache::Program> ProgramCache::Get(const std::string& path) {
+  Program program = Cached(path);
+  if (program.compiled != nullptr) return program;
+  ETA_ASSIGN_OR_RETURN(CompiledProgram compiled, CompileProgram(path, search_path_));
+  program.compiled = std::make_shared<const CompiledProgram>(std::move(compiled));
+  if (program.compiled->reusable) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    programs_[path] = program;
+  }
+  return program;
+}
+
+ProgramCache::Program ProgramCache::Cached(const std::string& path) {
+  Program program;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = programs_.find(path);
+    if (it != programs_.end()) program = it->second;
+  }
+  if (program.compiled != nullptr && !Unchanged(*program.compiled)) return Program{};
+  return program;
+}
+
+void ProgramCache::Verified(const std::string& path,
+                            const std::shared_ptr<const CompiledProgram>& compiled) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = programs_.find(path);
+  if (it != programs_.end() && it->second.compiled == compiled) it->second.verified = true;
+}
+
 ThreadHost::~ThreadHost() = default;
 
 absl::StatusOr<ReadyVM> MakeReadyVM(vm::VMOptions options) {
@@ -134,7 +164,7 @@ absl::StatusOr<ReadyVM> MakeReadyVM(vm::VMOptions options) {
 
 absl::StatusOr<ReadyVM> ThreadHost::MakeVM() {
   ETA_ASSIGN_OR_RETURN(ReadyVM ready, MakeReadyVM(vm::VMOptions{}));
-  net::SetSearchPath(*ready.vm, search_path_);
+  net::SetSearchPath(*ready.vm, programs_.search_path());
   net::SetThreadHost(*ready.vm, this);
   return ready;
 }
@@ -145,31 +175,14 @@ absl::Status ThreadHost::WithNewVM(const std::function<absl::Status(vm::VM&)>& b
 }
 
 absl::StatusOr<std::string> ThreadHost::LoadFile(vm::VM& vm, const std::string& path) {
-  CachedProgram cached;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto it = compiled_.find(path);
-    if (it != compiled_.end()) cached = it->second;
-  }
-  if (cached.program == nullptr || !Unchanged(*cached.program)) {
-    ETA_ASSIGN_OR_RETURN(CompiledProgram compiled, CompileProgram(path, search_path_));
-    cached = {std::make_shared<const CompiledProgram>(std::move(compiled)), false};
-    if (cached.program->reusable) {
-      std::lock_guard<std::mutex> lock(mutex_);
-      compiled_[path] = cached;
-    }
-  }
-  const CompiledProgram& program = *cached.program;
+  ETA_ASSIGN_OR_RETURN(ProgramCache::Program program, programs_.Get(path));
+  const CompiledProgram& compiled = *program.compiled;
   ETA_RETURN_IF_ERROR(LoadProgram(
-      vm, program, cached.verified ? vm::VM::Verify::kAlreadyVerified : vm::VM::Verify::kVerify));
-  if (!cached.verified) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto it = compiled_.find(path);
-    if (it != compiled_.end() && it->second.program == cached.program) it->second.verified = true;
-  }
-  ETA_RETURN_IF_ERROR(RunProgramBodies(vm, program, /*call_main=*/false));
-  if (program.own.empty()) return absl::InvalidArgumentError(absl::StrCat(path, ": no module"));
-  return program.own.back();
+      vm, compiled, program.verified ? vm::VM::Verify::kAlreadyVerified : vm::VM::Verify::kVerify));
+  if (!program.verified) programs_.Verified(path, program.compiled);
+  ETA_RETURN_IF_ERROR(RunProgramBodies(vm, compiled, /*call_main=*/false));
+  if (compiled.own.empty()) return absl::InvalidArgumentError(absl::StrCat(path, ": no module"));
+  return compiled.own.back();
 }
 
 }  // namespace eta::tools

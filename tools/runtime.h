@@ -72,6 +72,38 @@ absl::Status LoadProgram(vm::VM& vm, const CompiledProgram& program,
                          vm::VM::Verify verify = vm::VM::Verify::kVerify);
 absl::Status RunProgramBodies(vm::VM& vm, const CompiledProgram& program, bool call_main);
 
+// ProgramCache compiles each program file once: while none of the files
+// a compile read has changed, later requests for the file get the same
+// program. It also remembers which programs a VM has loaded (verified).
+// Safe to use from several threads.
+class ProgramCache {
+ public:
+  explicit ProgramCache(std::vector<std::string> search_path)
+      : search_path_(std::move(search_path)) {}
+  const std::vector<std::string>& search_path() const { return search_path_; }
+
+  // Program is a compiled program and whether a VM has verified it.
+  struct Program {
+    std::shared_ptr<const CompiledProgram> compiled;
+    bool verified = false;
+  };
+  // Get returns the program `path`, compiled now unless it is cached and
+  // none of its files has changed.
+  absl::StatusOr<Program> Get(const std::string& path);
+  // Cached returns the program `path` if it is cached and unchanged, and
+  // compiles nothing; compiled is null otherwise.
+  Program Cached(const std::string& path);
+  // Verified records that a VM has loaded `compiled`, verifying it.
+  void Verified(const std::string& path, const std::shared_ptr<const CompiledProgram>& compiled);
+
+ private:
+  std::vector<std::string> search_path_;
+  // std::mutex rather than absl::Mutex here: Debian's abseil is not built
+  // for ThreadSanitizer, which then cannot see what its locks order.
+  std::mutex mutex_;
+  absl::flat_hash_map<std::string, Program> programs_ ABSL_GUARDED_BY(mutex_);
+};
+
 // ThreadHost makes the VMs of spawn-thread and spawn-thread-with: builtins,
 // prelude, eval, module loading from the search path.
 //
@@ -83,7 +115,7 @@ absl::Status RunProgramBodies(vm::VM& vm, const CompiledProgram& program, bool c
 class ThreadHost : public net::ThreadHost {
  public:
   explicit ThreadHost(std::vector<std::string> search_path)
-      : search_path_(std::move(search_path)), spare_([this] { return MakeVM(); }) {}
+      : programs_(std::move(search_path)), spare_([this] { return MakeVM(); }) {}
   ~ThreadHost() override;
   absl::Status WithNewVM(const std::function<absl::Status(vm::VM&)>& body) override;
   // LoadFile compiles a file once per process: later threads reuse the
@@ -93,15 +125,7 @@ class ThreadHost : public net::ThreadHost {
  private:
   absl::StatusOr<ReadyVM> MakeVM();
 
-  std::vector<std::string> search_path_;
-  // std::mutex rather than absl::Mutex here: Debian's abseil is not built
-  // for ThreadSanitizer, which then cannot see what its locks order.
-  std::mutex mutex_;
-  struct CachedProgram {
-    std::shared_ptr<const CompiledProgram> program;
-    bool verified = false;  // loaded by a VM once: the next need not verify
-  };
-  absl::flat_hash_map<std::string, CachedProgram> compiled_ ABSL_GUARDED_BY(mutex_);
+  ProgramCache programs_;
   // Last: its maker thread, stopped first, uses the members above.
   net::Spare<ReadyVM> spare_;
 };
