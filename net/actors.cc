@@ -139,6 +139,7 @@ Value Spawn(VM& vm, Arguments args) {
   });
   std::string file = FindModuleFile(vm, "spawn", args[0]);
   if (file.empty()) return Value::RaiseMarker();
+  StartSpawnServer();  // it gets ready while this spawn makes its socket
   absl::StatusOr<Socket*> opened = Socket::Open(vm.heap(), "pair");
   if (!opened.ok()) return vm.RaiseError("nng-error", std::string(opened.status().message()));
   Socket* s = *opened;

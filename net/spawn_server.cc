@@ -111,15 +111,20 @@ absl::StatusOr<pid_t> PosixSpawn(const std::vector<std::string>& args,
 // SpawnServer is the requester's side: the server's pid and socket.
 class SpawnServer {
  public:
+  // StartEarly starts the server unless it has been started.
+  void StartEarly() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (kServerUsable && !started_) Start();
+  }
+
   absl::StatusOr<pid_t> StartChild(const std::vector<std::string>& args) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!kServerUsable) return PosixSpawn(args, nullptr);
-    if (!tried_) {
-      // The first child starts first, and does not wait for the server.
-      tried_ = true;
-      absl::StatusOr<pid_t> pid = PosixSpawn(args, nullptr);
-      Start();
-      return pid;
+    if (!started_) Start();
+    if (!first_started_) {
+      // The first child does not wait for the server to get ready.
+      first_started_ = true;
+      return PosixSpawn(args, nullptr);
     }
     if (socket_ >= 0) {
       std::string request;
@@ -143,6 +148,7 @@ class SpawnServer {
   // Start starts the server, its end of a socket pair as kServerFd; on
   // failure socket_ stays -1.
   void Start() {
+    started_ = true;
     int ends[2];
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ends) != 0) return;
     int theirs = ends[1];
@@ -190,10 +196,16 @@ class SpawnServer {
   }
 
   std::mutex mutex_;
-  bool tried_ = false;
+  bool started_ = false;        // Start has run (once, whatever came of it)
+  bool first_started_ = false;  // the first child has been started
   int socket_ = -1;
   pid_t pid_ = -1;
 };
+
+SpawnServer& TheSpawnServer() {
+  static SpawnServer* server = new SpawnServer();  // used until the process ends
+  return *server;
+}
 
 }  // namespace
 
@@ -204,9 +216,10 @@ std::vector<std::string> ServeSpawnsIfAsked(
   return Serve(prepare, before_fork);
 }
 
+void StartSpawnServer() { TheSpawnServer().StartEarly(); }
+
 absl::StatusOr<pid_t> StartEtaiChild(const std::vector<std::string>& args) {
-  static SpawnServer* server = new SpawnServer();  // used until the process ends
-  return server->StartChild(args);
+  return TheSpawnServer().StartChild(args);
 }
 
 }  // namespace eta::net

@@ -44,6 +44,11 @@ std::vector<std::string> ServeSpawnsIfAsked(
     std::vector<std::string> args, const std::function<void()>& prepare,
     const std::function<void(const std::vector<std::string>&)>& before_fork);
 
+// StartSpawnServer starts the spawn server now, unless it has been
+// started; the first spawn calls it before it makes its socket, so that
+// the server gets ready meanwhile (StartEtaiChild would start it anyway).
+void StartSpawnServer();
+
 // StartEtaiChild starts a child process of this one running this program
 // (/proc/self/exe) with `args` (argv[0] first), through the spawn server
 // when it can; returns the child's pid, or the reason it could not start.
