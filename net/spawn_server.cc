@@ -121,11 +121,6 @@ class SpawnServer {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!kServerUsable) return PosixSpawn(args, nullptr);
     if (!started_) Start();
-    if (!first_started_) {
-      // The first child does not wait for the server to get ready.
-      first_started_ = true;
-      return PosixSpawn(args, nullptr);
-    }
     if (socket_ >= 0) {
       std::string request;
       for (const std::string& arg : args) {
@@ -196,8 +191,7 @@ class SpawnServer {
   }
 
   std::mutex mutex_;
-  bool started_ = false;        // Start has run (once, whatever came of it)
-  bool first_started_ = false;  // the first child has been started
+  bool started_ = false;  // Start has run (once, whatever came of it)
   int socket_ = -1;
   pid_t pid_ = -1;
 };

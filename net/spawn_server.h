@@ -4,10 +4,10 @@
 // (posix_spawn of /proc/self/exe) makes the kernel load the binary again,
 // and glibc and the C++ runtime initialise themselves again, before the
 // child's own work begins: most of what a short task costs on a small
-// machine. So the first spawn of a process also starts a spawn server, a
-// second etai that initialises once and then waits for requests; each
-// later spawn sends it the child's arguments, and the server forks a copy
-// of itself that runs them as if etai had been started with them.
+// machine. So the first spawn of a process starts a spawn server, a second
+// etai that initialises once and then waits for requests; each spawn sends
+// it the child's arguments, and the server forks a copy of itself that
+// runs them as if etai had been started with them.
 //
 // The copy is made a child of the spawning process, not of the server
 // (clone with CLONE_PARENT), so waiting for it, its exit status and
@@ -46,7 +46,8 @@ std::vector<std::string> ServeSpawnsIfAsked(
 
 // StartSpawnServer starts the spawn server now, unless it has been
 // started; the first spawn calls it before it makes its socket, so that
-// the server gets ready meanwhile (StartEtaiChild would start it anyway).
+// the server gets ready meanwhile (StartEtaiChild would start it anyway,
+// and waits for it to be ready).
 void StartSpawnServer();
 
 // StartEtaiChild starts a child process of this one running this program
