@@ -130,8 +130,12 @@ class SpawnServer {
       if (request.size() <= kMaxRequest) {
         int32_t reply = 0;
         if (Exchange(request, &reply)) {
-          if (reply < 0) return absl::UnavailableError(std::strerror(-reply));
-          return static_cast<pid_t>(reply);
+          if (reply >= 0) return static_cast<pid_t>(reply);
+          // Out of processes or memory: posix_spawn would be too. Any other
+          // refusal (a sandbox's, say) is the server's alone.
+          if (reply == -EAGAIN || reply == -ENOMEM) {
+            return absl::UnavailableError(std::strerror(-reply));
+          }
         }
         Stop();
       }
@@ -181,7 +185,7 @@ class SpawnServer {
     return n == sizeof *reply;
   }
 
-  // Stop ends and reaps a server that stopped answering.
+  // Stop ends and reaps a server that stopped answering or cannot fork.
   void Stop() {
     ::close(socket_);
     socket_ = -1;
