@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <mutex>
 
 extern char** environ;
@@ -77,12 +78,14 @@ std::vector<std::string> Serve(
   pid_t* tid = CachedThreadId();
   if (tid == nullptr) ::_exit(0);  // the requester falls back to posix_spawn
   prepare();
-  std::vector<char> request(kMaxRequest);
+  // Not zeroed: only the pages a request fills are touched, and copied
+  // into each child by the fork.
+  std::unique_ptr<char[]> request(new char[kMaxRequest]);
   while (true) {
-    ssize_t n = ::recv(kServerFd, request.data(), request.size(), 0);
+    ssize_t n = ::recv(kServerFd, request.get(), kMaxRequest, 0);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) ::_exit(0);
-    std::vector<std::string> args = SplitRequest(request.data(), static_cast<size_t>(n));
+    std::vector<std::string> args = SplitRequest(request.get(), static_cast<size_t>(n));
     before_fork(args);
     // What glibc's fork asks of the kernel, and CLONE_PARENT.
     long pid = ::syscall(SYS_clone,

@@ -82,10 +82,11 @@ eta::tools::ReadyVM* forked_vm = nullptr;
 eta::tools::ProgramCache* forked_programs = nullptr;
 
 // PrepareSpawnServer is what a spawn server does once: what every child
-// would otherwise do first.
+// would otherwise do first (the VM's making also parses the prelude, once
+// per process; the compiler's builtin names are built here).
 void PrepareSpawnServer() {
   SetMallocOptions();
-  eta::tools::WarmProcessTables();
+  eta::tools::BuiltinMap();
   absl::StatusOr<eta::tools::ReadyVM> made = eta::tools::MakeReadyVM({});
   if (made.ok()) forked_vm = new eta::tools::ReadyVM(std::move(*made));
 }

@@ -13,11 +13,8 @@
 
 namespace eta::tools {
 
-namespace {
-
-// PreludeFile is the embedded prelude, parsed once per process and shared
-// by every VM (thread VMs included); empty if it is missing.
-const eta::module::ModuleFile& PreludeFile() {
+absl::Status LoadPrelude(vm::VM& vm) {
+  // Parsed once per process, shared by every VM (thread VMs included).
   static const eta::module::ModuleFile* const prelude = [] {
     auto bytes = EmbeddedModuleBytes("%prelude");
     // In an arena: a few large blocks rather than a malloc per message.
@@ -28,18 +25,6 @@ const eta::module::ModuleFile& PreludeFile() {
     }
     return file;
   }();
-  return *prelude;
-}
-
-}  // namespace
-
-void WarmProcessTables() {
-  PreludeFile();
-  BuiltinMap();
-}
-
-absl::Status LoadPrelude(vm::VM& vm) {
-  const eta::module::ModuleFile* prelude = &PreludeFile();
   if (prelude->modules_size() == 0) {
     return absl::InternalError("the embedded prelude is missing");
   }

@@ -33,11 +33,6 @@ struct ReadyVM {
 // MakeReadyVM makes a ReadyVM with `options`.
 absl::StatusOr<ReadyVM> MakeReadyVM(vm::VMOptions options);
 
-// WarmProcessTables builds the tables every program of this process
-// shares (the parsed prelude, the compiler's builtin names) ahead of use:
-// a spawn server does, so that the children it forks find them made.
-void WarmProcessTables();
-
 // LoadPrelude loads and runs the embedded prelude in `vm`.
 absl::Status LoadPrelude(vm::VM& vm);
 
