@@ -259,7 +259,12 @@ void Socket::Close(bool process_ends) {
   } else if (!process_ends) {
     FinishClose();  // nng_close waits for pipe callbacks in progress
   }
-  if (!ipc_path_.empty()) ::unlink(ipc_path_.c_str());
+  // nng_close removes the endpoint files of its ipc listeners; a socket
+  // whose nng_close waits, or is left to the process's end, removes them
+  // now, so none outlives the process.
+  if (nng_open_) {
+    for (const std::string& path : ipc_paths_) ::unlink(path.c_str());
+  }
   // Under the watch's lock: a socket left open by Release still has its
   // pipe callbacks, which then find no descriptor (-1) to signal.
   std::lock_guard<std::mutex> lock(watch_->mutex);
@@ -375,11 +380,7 @@ absl::Status Socket::CheckOpen(std::string_view what) const {
 
 absl::Status Socket::Listen(std::string_view url) { return DoListen(url, 0); }
 
-absl::Status Socket::ListenPrivate(std::string_view url) {
-  ETA_RETURN_IF_ERROR(DoListen(url, 0600));
-  if (url.substr(0, 6) == "ipc://") ipc_path_ = std::string(url.substr(6));
-  return absl::OkStatus();
-}
+absl::Status Socket::ListenPrivate(std::string_view url) { return DoListen(url, 0600); }
 
 absl::Status Socket::DoListen(std::string_view url, int permissions) {
   std::string what = absl::StrCat("nng-listen ", AsAbsl(url));
@@ -399,6 +400,7 @@ absl::Status Socket::DoListen(std::string_view url, int permissions) {
     nng_listener_close(listener);
     return NngError(what, rv);
   }
+  if (url.substr(0, 6) == "ipc://") ipc_paths_.emplace_back(url.substr(6));
   listen_url_ = std::string(url);
   endpoint_ = listen_url_;
   int port = 0;

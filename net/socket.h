@@ -374,7 +374,7 @@ class Socket : public vm::ForeignObject {
   bool reported_ = false;
   bool fin_sent_ = false;      // the handshake: this end's fin is sent
   bool peer_closing_ = false;  // the peer's fin was received
-  std::string ipc_path_;  // an ipc endpoint file this socket listens on
+  std::vector<std::string> ipc_paths_;  // the endpoint files of its ipc listens
   std::chrono::steady_clock::time_point last_send_;
   std::chrono::steady_clock::time_point last_receive_;
   // A surveyor's current survey ends at survey_deadline_ (nng's own timer

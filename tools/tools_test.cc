@@ -231,6 +231,30 @@ TEST_F(ToolsTest, UnclosedFilePortsAreWrittenAtTheEnd) {
   }
 }
 
+// An ipc listener's endpoint file goes when the program ends, however it
+// ends, whether or not the program closed the socket; a socket may listen on
+// several. (The paths are relative to the program's working directory.)
+TEST_F(ToolsTest, IpcEndpointFilesGoAtTheEnd) {
+  const std::vector<std::string> files = {"a.sock", "b.sock", "closed.sock"};
+  for (const char* end : {"", "(exit 3)\n", "(car '())\n"}) {
+    fs::path program = Source("listen.eta", std::string(
+        "(define s (nng-socket 'pull))\n"
+        "(nng-listen s \"ipc://a.sock\")\n"
+        "(nng-listen s \"ipc://b.sock\")\n"
+        "(define c (nng-socket 'pull))\n"
+        "(nng-listen c \"ipc://closed.sock\")\n"
+        "(nng-close c)\n"
+        "(display 'listening)\n") + end);
+    RunResult run = Etai({program.string()});
+    int status = *end == '\0' ? 0 : end[1] == 'e' ? 3 : 1;
+    EXPECT_TRUE(run.exited && run.exit_status == status) << end << run.Describe();
+    EXPECT_EQ(run.out, "listening") << end;
+    for (const std::string& file : files) {
+      EXPECT_FALSE(fs::exists(fs::symlink_status(dir_ / file))) << file << " after " << end;
+    }
+  }
+}
+
 TEST_F(ToolsTest, ArgumentsReachTheProgram) {
   fs::path program = Source("args.eta", "(write (command-line-arguments))\n");
   RunResult run = Etai({program.string(), "a", "--b", "c d"});
