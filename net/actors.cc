@@ -564,9 +564,13 @@ void SetSearchPath(VM& vm, std::vector<std::string> path) {
 }
 
 absl::Status AttachMailbox(VM& vm, const std::string& url) {
-  ETA_ASSIGN_OR_RETURN(Socket * s, Socket::Open(vm.heap(), "pair"));
+  // An ipc endpoint (every spawn's but a custom one) is reached without an
+  // nng socket, and so without nng's threads (net/ipc_pipe.h).
+  bool piped = url.compare(0, 6, "ipc://") == 0;
+  ETA_ASSIGN_OR_RETURN(Socket * s,
+                       piped ? Socket::OpenPipe(vm.heap()) : Socket::Open(vm.heap(), "pair"));
   InstallMailbox(vm, s, url);
-  absl::Status dialed = s->Dial(url, Socket::DialMode::kOnce);
+  absl::Status dialed = piped ? s->DialPipe(url) : s->Dial(url, Socket::DialMode::kOnce);
   // A parent that closed its end before the child dialled, or while the
   // connection was being made, is a parent that said stop: the child's
   // recv! returns #f, as after a close.

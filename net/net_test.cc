@@ -202,19 +202,34 @@ TEST(NetTest, SocketsCloseWhenCollectedAndWhenTheHeapEnds) {
 }
 
 // ActorSocketsTest connects a parent's end of a spawned process (kChild)
-// with the child's mailbox (kMailbox), each in a heap of its own.
-class ActorSocketsTest : public ::testing::Test {
+// with the child's mailbox (kMailbox), each in a heap of its own: an nng
+// socket over inproc, or (with the parameter true) a socket without nng
+// over ipc, as a spawned child's mailbox is (Socket::OpenPipe).
+class ActorSocketsTest : public ::testing::TestWithParam<bool> {
  protected:
-  // Connect opens both ends over `url` and waits until each sees the other.
-  ::testing::AssertionResult Connect(const std::string& url) {
+  ~ActorSocketsTest() override {
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+
+  // Connect opens both ends over a fresh endpoint (named after `name`) and
+  // waits until each sees the other.
+  ::testing::AssertionResult Connect(const std::string& name) {
+    bool piped = GetParam();
+    std::string url = "inproc://eta-net-test-" + name;
+    if (piped) {
+      dir_ = PrivateDir();
+      url = "ipc://" + dir_ + "/" + name + ".sock";
+    }
     absl::StatusOr<Socket*> p = Socket::Open(parent_heap_.heap, "pair");
-    absl::StatusOr<Socket*> c = Socket::Open(child_heap_.heap, "pair");
+    absl::StatusOr<Socket*> c =
+        piped ? Socket::OpenPipe(child_heap_.heap) : Socket::Open(child_heap_.heap, "pair");
     if (!p.ok() || !c.ok()) return ::testing::AssertionFailure() << "cannot open";
     parent_ = *p;
     child_ = *c;
     parent_->set_role(Role::kChild);
     child_->set_role(Role::kMailbox);
-    if (!parent_->Listen(url).ok() || !child_->Dial(url, Socket::DialMode::kWait).ok()) {
+    if (!parent_->Listen(url).ok() ||
+        !(piped ? child_->DialPipe(url) : child_->Dial(url, Socket::DialMode::kWait)).ok()) {
       return ::testing::AssertionFailure() << "cannot connect over " << url;
     }
     for (int i = 0; i < 500 && (parent_->peer_count() == 0 || child_->peer_count() == 0);
@@ -227,18 +242,21 @@ class ActorSocketsTest : public ::testing::Test {
     return ::testing::AssertionSuccess();
   }
 
+  std::string dir_;
   wire::TestHeap parent_heap_;
   wire::TestHeap child_heap_;
   Socket* parent_ = nullptr;
   Socket* child_ = nullptr;
 };
 
+INSTANTIATE_TEST_SUITE_P(NngAndPipe, ActorSocketsTest, ::testing::Bool());
+
 // Close's handshake on actor sockets: a parent and a child that each sent
 // just now and close do not wait kLinger on each other, and every message
 // sent before a close still arrives.
-TEST_F(ActorSocketsTest, CloseWithAHandshakeInsteadOfLingering) {
+TEST_P(ActorSocketsTest, CloseWithAHandshakeInsteadOfLingering) {
   using Clock = std::chrono::steady_clock;
-  ASSERT_TRUE(Connect("inproc://eta-net-test-handshake"));
+  ASSERT_TRUE(Connect("handshake"));
   Socket* parent = parent_;
   Socket* child = child_;
 
@@ -268,9 +286,9 @@ TEST_F(ActorSocketsTest, CloseWithAHandshakeInsteadOfLingering) {
 
 // A peer that reads the closer's fin answers it, so the closer does not
 // wait; the messages before the fin are all received, and the fin is not.
-TEST_F(ActorSocketsTest, AFinIsAnsweredAndNotDelivered) {
+TEST_P(ActorSocketsTest, AFinIsAnsweredAndNotDelivered) {
   using Clock = std::chrono::steady_clock;
-  ASSERT_TRUE(Connect("inproc://eta-net-test-fin"));
+  ASSERT_TRUE(Connect("fin"));
   Socket* parent = parent_;
   Socket* child = child_;
   std::vector<std::string> received;
@@ -294,6 +312,69 @@ TEST_F(ActorSocketsTest, AFinIsAnsweredAndNotDelivered) {
   EXPECT_TRUE(gone);
   EXPECT_LT(child_close, kLinger / 2);
   parent->Close();
+}
+
+// A parent that hangs up without a handshake is seen gone by the mailbox
+// once the messages it sent before are received; big
+// messages and fins pass whole in both directions.
+TEST_P(ActorSocketsTest, MessagesThenTheParentsEnd) {
+  ASSERT_TRUE(Connect("end"));
+  std::string big(3 << 20, 'x');
+  for (size_t i = 0; i < big.size(); i += 4099) big[i] = static_cast<char>('a' + i % 26);
+  ASSERT_TRUE(parent_->Send(big, 5000).ok());
+  ASSERT_TRUE(parent_->Send("last", 5000).ok());
+  absl::StatusOr<Message> first = child_->Receive(5000);
+  ASSERT_TRUE(first.ok());
+  EXPECT_TRUE(first->bytes() == big);
+  ASSERT_TRUE(child_->Send(big, 5000).ok());
+  absl::StatusOr<Message> echo = parent_->Receive(5000);
+  ASSERT_TRUE(echo.ok());
+  EXPECT_TRUE(echo->bytes() == big);
+  // A plain close: no fin, only the hang-up.
+  parent_->set_role(Role::kPlain);
+  parent_->Close();
+  bool gone = false;
+  absl::StatusOr<Message> last = child_->Receive(5000, &gone);
+  ASSERT_TRUE(last.ok());
+  EXPECT_EQ(last->bytes(), "last");
+  EXPECT_FALSE(gone);
+  absl::StatusOr<Message> after = child_->Receive(5000, &gone);
+  ASSERT_TRUE(after.ok());
+  EXPECT_TRUE(after->empty());
+  EXPECT_TRUE(gone);
+  EXPECT_TRUE(child_->peer_lost());
+  EXPECT_EQ(child_->peer_count(), 0);
+  child_->Close();
+}
+
+// The mailbox without nng keeps the options nng would, refuses what it
+// cannot do, and fails to dial as nng does.
+TEST(NetTest, PipedMailboxOptionsAndErrors) {
+  wire::TestHeap t;
+  std::string dir = PrivateDir();
+  absl::StatusOr<Socket*> s = Socket::OpenPipe(t.heap);
+  ASSERT_TRUE(s.ok());
+  Socket* box = *s;
+  EXPECT_EQ(box->Describe(), "#<socket pair>");
+  EXPECT_TRUE(box->SetIntOption(NNG_OPT_RECVBUF, 7).ok());
+  EXPECT_EQ(*box->GetIntOption(NNG_OPT_RECVBUF), 7);
+  EXPECT_EQ(*box->GetIntOption(NNG_OPT_SENDBUF), kDefaultBufferMessages);
+  EXPECT_FALSE(box->SetIntOption(NNG_OPT_SENDBUF, 9000).ok());  // nng's limit: 8192
+  EXPECT_TRUE(box->SetMsOption(NNG_OPT_RECONNMINT, 250).ok());
+  EXPECT_EQ(*box->GetMsOption(NNG_OPT_RECONNMINT), 250);
+  EXPECT_FALSE(box->GetMsOption("surveyor:survey-time").ok());
+  absl::Status refused = box->DialPipe("ipc://" + dir + "/nobody.sock");
+  EXPECT_NE(refused.message().find(nng_strerror(NNG_ENOENT)), std::string::npos) << refused;
+  absl::Status listen = box->Listen("ipc://" + dir + "/mine.sock");
+  EXPECT_NE(listen.message().find("a mailbox connects to its parent only"), std::string::npos)
+      << listen;
+  // Nothing to receive, no peer: the receive times out.
+  absl::StatusOr<Message> none = box->Receive(10);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+  box->Close();
+  EXPECT_FALSE(box->Send("x", 0).ok());
+  std::filesystem::remove_all(dir);
 }
 
 TEST(NetTest, SocketObjectBasics) {

@@ -207,16 +207,78 @@ absl::StatusOr<Socket*> Socket::Open(vm::Heap& heap, std::string_view name) {
   return Adopt(heap, std::move(parts));
 }
 
+absl::StatusOr<Socket*> Socket::OpenPipe(vm::Heap& heap) {
+  SocketParts parts;
+  parts.watch = std::make_unique<PeerWatch>();
+  parts.protocol = "pair";
+  int event_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  parts.watch->event_fd = event_fd;
+  Socket* s = heap.New<Socket>(std::move(parts));
+  if (s == nullptr) {
+    if (event_fd >= 0) ::close(event_fd);
+    return absl::ResourceExhaustedError("out of memory");
+  }
+  s->piped_ = true;
+  s->nng_open_ = false;
+  return s;
+}
+
+absl::Status Socket::DialPipe(std::string_view url) {
+  std::string what = absl::StrCat("nng-dial ", AsAbsl(url));
+  ETA_RETURN_IF_ERROR(CheckOpen(what));
+  if (!piped_ || pipe_ != nullptr || url.substr(0, 6) != "ipc://") {
+    return NngError(what, NNG_ENOTSUP);
+  }
+  int error = 0;
+  // nng's own limit for the exchange of headers.
+  absl::StatusOr<std::unique_ptr<IpcPipe>> pipe =
+      IpcPipe::Connect(std::string(url.substr(6)), std::chrono::seconds(10), &error);
+  if (!pipe.ok()) {
+    int rv = NNG_EPROTO;  // answered, but not as a pair socket
+    switch (error) {
+      case 0: rv = pipe.status().code() == absl::StatusCode::kDeadlineExceeded ? NNG_ETIMEDOUT
+                                                                               : NNG_EPROTO;
+              break;
+      case ECONNREFUSED: rv = NNG_ECONNREFUSED; break;
+      case ENOENT: rv = NNG_ENOENT; break;
+      case EACCES: case EPERM: rv = NNG_EPERM; break;
+      case ECONNRESET: case EPIPE: rv = NNG_ECONNRESET; break;
+      case ENAMETOOLONG: rv = NNG_EADDRINVAL; break;
+      default: rv = static_cast<int>(NNG_ESYSERR) + error; break;
+    }
+    return NngError(what, rv);
+  }
+  pipe_ = std::move(*pipe);
+  endpoint_ = std::string(url);
+  watch_->pipes.store(1);
+  return absl::OkStatus();
+}
+
+void Socket::PipeGone() {
+  if (watch_->pipes.exchange(0) == 0) return;
+  MarkPeerLost();
+}
+
+std::optional<Message> Socket::TakeFromPipe() {
+  if (pipe_ == nullptr) return std::nullopt;
+  std::string body;
+  IpcPipe::Taken taken = pipe_->Take(recv_max_bytes_, &body);
+  if (taken == IpcPipe::Taken::kMessage) return Message(std::move(body));
+  if (taken == IpcPipe::Taken::kGone) PipeGone();
+  return std::nullopt;
+}
+
 Socket::~Socket() {
   Close();
   FinishClose();  // or left open by Release
-  nng_aio_free(aio_);
+  if (aio_ != nullptr) nng_aio_free(aio_);
 }
 
 void Socket::FinishClose() {
   if (child_ != nullptr && child_->closing_socket == this) child_->closing_socket = nullptr;
   if (nng_open_) nng_close(socket_);
   nng_open_ = false;
+  pipe_.reset();
 }
 
 std::string Socket::Describe() const {
@@ -330,6 +392,7 @@ std::optional<Message> Socket::NextMessage(std::chrono::steady_clock::time_point
 }
 
 std::optional<Message> Socket::TakeWaiting() {
+  if (piped_) return TakeFromPipe();
   nng_msg* msg = nullptr;
   if (nng_recvmsg(socket_, &msg, NNG_FLAG_NONBLOCK) != 0) return std::nullopt;
   return Message(msg);
@@ -337,6 +400,12 @@ std::optional<Message> Socket::TakeWaiting() {
 
 int Socket::MakeReceiveFd() {
   if (recv_fd_ >= 0) return 0;
+  if (piped_) {
+    // Without a connection (the parent had gone), the descriptor that
+    // turns readable when the peer is lost, which it is.
+    recv_fd_ = pipe_ != nullptr ? pipe_->fd() : watch_->event_fd;
+    return 0;
+  }
   int fd;
   if (int rv = nng_socket_get_int(socket_, NNG_OPT_RECVFD, &fd); rv != 0) return rv;
   recv_fd_ = fd;
@@ -354,6 +423,7 @@ bool Socket::AwaitReadable(std::chrono::steady_clock::time_point deadline, int e
 }
 
 std::optional<Message> Socket::ReceiveUntil(std::chrono::steady_clock::time_point deadline) {
+  if (piped_) return std::nullopt;  // MakeReceiveFd always gives it a descriptor
   nng_recv_aio(socket_, aio_);
   if (watch_->lost.load()) nng_aio_cancel(aio_);
   auto left = std::chrono::ceil<std::chrono::milliseconds>(
@@ -385,6 +455,7 @@ absl::Status Socket::ListenPrivate(std::string_view url) { return DoListen(url, 
 absl::Status Socket::DoListen(std::string_view url, int permissions) {
   std::string what = absl::StrCat("nng-listen ", AsAbsl(url));
   ETA_RETURN_IF_ERROR(CheckOpen(what));
+  if (piped_) return PipedRefusal(what);
   nng_listener listener;
   std::string nng_url = NngUrl(url);
   if (NeedsNngResolver(nng_url)) {
@@ -418,6 +489,7 @@ absl::Status Socket::DoListen(std::string_view url, int permissions) {
 absl::Status Socket::Dial(std::string_view url, DialMode mode) {
   std::string what = absl::StrCat("nng-dial ", AsAbsl(url));
   ETA_RETURN_IF_ERROR(CheckOpen(what));
+  if (piped_) return PipedRefusal(what);
   std::string nng_url(url);
   int rv = 0;
   if (mode == DialMode::kOnce) {
@@ -451,6 +523,17 @@ int DialOnce(nng_socket socket, const std::string& url) {
 
 absl::StatusOr<bool> Socket::Send(std::string_view bytes, int32_t timeout_ms) {
   ETA_RETURN_IF_ERROR(CheckOpen("send!"));
+  if (piped_) {
+    last_send_ = std::chrono::steady_clock::now();
+    // A peer that went takes nothing more (nng would keep the message
+    // queued for a peer that never comes back).
+    if (pipe_ == nullptr || pipe_->gone()) return true;
+    switch (pipe_->Send(bytes, timeout_ms)) {
+      case IpcPipe::Sent::kSent: return true;
+      case IpcPipe::Sent::kTimedOut: return false;
+      case IpcPipe::Sent::kGone: PipeGone(); return true;
+    }
+  }
   nng_msg* msg;
   if (int rv = nng_msg_alloc(&msg, bytes.size()); rv != 0) {
     return NngError("send!", rv);
@@ -487,6 +570,13 @@ absl::StatusOr<bool> Socket::Send(std::string_view bytes, int32_t timeout_ms) {
 
 bool Socket::SendFin() {
   if (fin_sent_) return true;
+  if (piped_) {
+    if (pipe_ == nullptr) return false;
+    IpcPipe::Sent sent = pipe_->Send("", 0);
+    if (sent == IpcPipe::Sent::kGone) PipeGone();
+    fin_sent_ = sent == IpcPipe::Sent::kSent;
+    return fin_sent_;
+  }
   nng_msg* msg;
   if (nng_msg_alloc(&msg, 0) != 0) return false;
   if (nng_sendmsg(socket_, msg, NNG_FLAG_NONBLOCK) != 0) {
@@ -541,6 +631,7 @@ absl::StatusOr<Message> Socket::ReceiveOne(int32_t timeout_ms, bool* peer_gone) 
     }
   }
   bool watching = WatchesPeer();
+  if (piped_) return ReceiveFromPipe(timeout_ms, watching, peer_gone);
   bool lost = watching && watch_->lost.load();
   int rv = NNG_EAGAIN;
   nng_msg* msg = nullptr;
@@ -638,6 +729,10 @@ bool Socket::Accepts(std::string_view topic) const {
 }
 
 absl::Status Socket::SetRecvMaxBytes(size_t bytes) {
+  if (piped_) {
+    recv_max_bytes_ = bytes;
+    return absl::OkStatus();
+  }
   if (int rv = nng_socket_set_size(socket_, NNG_OPT_RECVMAXSZ, bytes); rv != 0) {
     return NngError("nng-set-option recv-max-size", rv);
   }
@@ -646,6 +741,14 @@ absl::Status Socket::SetRecvMaxBytes(size_t bytes) {
 }
 
 absl::Status Socket::SetIntOption(const char* nng_name, int value) {
+  if (piped_) {
+    int* option = PipedBuffer(nng_name);
+    // nng's range for its buffers.
+    int rv = option == nullptr ? NNG_ENOTSUP : value > 8192 ? NNG_EINVAL : 0;
+    if (rv != 0) return NngError(absl::StrCat("nng-set-option ", nng_name), rv);
+    *option = value;
+    return absl::OkStatus();
+  }
   if (int rv = nng_socket_set_int(socket_, nng_name, value); rv != 0) {
     return NngError(absl::StrCat("nng-set-option ", nng_name), rv);
   }
@@ -653,6 +756,11 @@ absl::Status Socket::SetIntOption(const char* nng_name, int value) {
 }
 
 absl::StatusOr<int> Socket::GetIntOption(const char* nng_name) {
+  if (piped_) {
+    int* option = PipedBuffer(nng_name);
+    if (option == nullptr) return NngError(absl::StrCat("nng-get-option ", nng_name), NNG_ENOTSUP);
+    return *option;
+  }
   int value;
   if (int rv = nng_socket_get_int(socket_, nng_name, &value); rv != 0) {
     return NngError(absl::StrCat("nng-get-option ", nng_name), rv);
@@ -661,6 +769,13 @@ absl::StatusOr<int> Socket::GetIntOption(const char* nng_name) {
 }
 
 absl::Status Socket::SetMsOption(const char* nng_name, int32_t ms) {
+  if (piped_) {
+    if (std::string_view(nng_name) != NNG_OPT_RECONNMINT) {
+      return NngError(absl::StrCat("nng-set-option ", nng_name), NNG_ENOTSUP);
+    }
+    pipe_reconnect_ms_ = ms;
+    return absl::OkStatus();
+  }
   if (int rv = nng_socket_set_ms(socket_, nng_name, Duration(ms)); rv != 0) {
     return NngError(absl::StrCat("nng-set-option ", nng_name), rv);
   }
@@ -669,11 +784,58 @@ absl::Status Socket::SetMsOption(const char* nng_name, int32_t ms) {
 }
 
 absl::StatusOr<int32_t> Socket::GetMsOption(const char* nng_name) {
+  if (piped_) {
+    if (std::string_view(nng_name) != NNG_OPT_RECONNMINT) {
+      return NngError(absl::StrCat("nng-get-option ", nng_name), NNG_ENOTSUP);
+    }
+    return pipe_reconnect_ms_;
+  }
   nng_duration value;
   if (int rv = nng_socket_get_ms(socket_, nng_name, &value); rv != 0) {
     return NngError(absl::StrCat("nng-get-option ", nng_name), rv);
   }
   return value < 0 ? kForever : value;
+}
+
+absl::StatusOr<Message> Socket::ReceiveFromPipe(int32_t timeout_ms, bool watching,
+                                                bool* peer_gone) {
+  auto deadline = timeout_ms < 0
+                      ? std::chrono::steady_clock::time_point::max()
+                      : std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  MakeReceiveFd();
+  while (true) {
+    if (std::optional<Message> message = TakeFromPipe()) {
+      last_receive_ = std::chrono::steady_clock::now();
+      return std::move(*message);
+    }
+    bool lost = watch_->lost.load();
+    if (lost && watching) {
+      if (peer_gone != nullptr) *peer_gone = true;
+      return Message();
+    }
+    if (timeout_ms == 0 || std::chrono::steady_clock::now() >= deadline) return Message();
+    if (lost) {
+      // Nothing can come, and this socket does not watch for that: the
+      // receive times out, as nng's would.
+      auto left = std::chrono::ceil<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now()).count();
+      ::poll(nullptr, 0, static_cast<int>(std::clamp<int64_t>(left, 0, 1000)));
+      continue;
+    }
+    AwaitReadable(deadline, -1);
+  }
+}
+
+absl::Status Socket::PipedRefusal(const std::string& what) const {
+  return absl::UnavailableError(absl::StrCat(
+      what, ": ", nng_strerror(NNG_ENOTSUP), " (a mailbox connects to its parent only)"));
+}
+
+int* Socket::PipedBuffer(const char* nng_name) {
+  std::string_view name(nng_name);
+  if (name == NNG_OPT_RECVBUF) return &pipe_recv_buffer_;
+  if (name == NNG_OPT_SENDBUF) return &pipe_send_buffer_;
+  return nullptr;
 }
 
 Socket* AsSocket(vm::Value v) {

@@ -23,6 +23,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "net/ipc_pipe.h"
 #include "vm/heap.h"
 #include "vm/object.h"
 #include "vm/value.h"
@@ -52,36 +53,51 @@ inline constexpr std::chrono::milliseconds kHangUpWait{20};
 // NngError makes the status of a failed nng call: "WHAT: nng's text".
 absl::Status NngError(std::string_view what, int rv);
 
-// Message is a received nng message, freed with the Message.
+// Message is a received message: an nng message, freed with the Message,
+// or the bytes an IpcPipe received. empty() means no message (a message
+// of no bytes is a fin).
 class Message {
  public:
   Message() = default;
   explicit Message(nng_msg* msg) : msg_(msg) {}
+  explicit Message(std::string bytes) : bytes_(std::move(bytes)), has_bytes_(true) {}
   ~Message() { Reset(); }
-  Message(Message&& other) noexcept : msg_(other.msg_) { other.msg_ = nullptr; }
+  Message(Message&& other) noexcept
+      : msg_(other.msg_), bytes_(std::move(other.bytes_)), has_bytes_(other.has_bytes_) {
+    other.msg_ = nullptr;
+    other.has_bytes_ = false;
+  }
   Message& operator=(Message&& other) noexcept {
     if (this != &other) {
       Reset();
       msg_ = other.msg_;
+      bytes_ = std::move(other.bytes_);
+      has_bytes_ = other.has_bytes_;
       other.msg_ = nullptr;
+      other.has_bytes_ = false;
     }
     return *this;
   }
   Message(const Message&) = delete;
   Message& operator=(const Message&) = delete;
 
-  bool empty() const { return msg_ == nullptr; }
+  bool empty() const { return msg_ == nullptr && !has_bytes_; }
   std::string_view bytes() const {
+    if (has_bytes_) return bytes_;
     return std::string_view(static_cast<const char*>(nng_msg_body(msg_)),
                             nng_msg_len(msg_));
   }
   void Reset() {
     if (msg_ != nullptr) nng_msg_free(msg_);
     msg_ = nullptr;
+    bytes_.clear();
+    has_bytes_ = false;
   }
 
  private:
   nng_msg* msg_ = nullptr;
+  std::string bytes_;
+  bool has_bytes_ = false;
 };
 
 // PeerWatch follows a socket's connections (nng pipe events) so that a
@@ -175,6 +191,11 @@ class Socket : public vm::ForeignObject {
   // Make and Adopt are Open in two steps, which may be on two threads.
   static absl::StatusOr<SocketParts> Make(std::string_view name);
   static absl::StatusOr<Socket*> Adopt(vm::Heap& heap, SocketParts parts);
+  // OpenPipe makes a pair socket that uses no nng socket: a mailbox whose
+  // one peer, the parent, listens on an ipc endpoint (DialPipe). It talks
+  // through an IpcPipe on the VM's thread, and nng starts no threads for
+  // it. It cannot listen or dial further.
+  static absl::StatusOr<Socket*> OpenPipe(vm::Heap& heap);
   ~Socket() override;
 
   const char* KindName() const override { return "socket"; }
@@ -204,6 +225,10 @@ class Socket : public vm::ForeignObject {
   // (a mailbox: a parent that went is gone for good; see DialOnce above).
   enum class DialMode { kWait, kRetry, kOnce };
   absl::Status Dial(std::string_view url, DialMode mode);
+  // DialPipe connects a socket made by OpenPipe to the ipc endpoint `url`
+  // (ipc://PATH), once, waiting for the connection. Errors are nng's for
+  // the same failures (a refused connection is NNG_ECONNREFUSED's text).
+  absl::Status DialPipe(std::string_view url);
   // Close closes the socket; closing again does nothing. Messages sent
   // within kLinger are given time to reach a connected peer. Actor sockets
   // close with a handshake instead: the closer sends a fin (an empty
@@ -257,12 +282,17 @@ class Socket : public vm::ForeignObject {
   bool Handshakes() const {
     return role_ == Role::kChild || (role_ == Role::kMailbox && delivery_ == nullptr);
   }
-  bool peer_lost() const { return watch_->lost.load(); }
+  // (A socket made by OpenPipe learns of its peer's end by looking.)
+  bool peer_lost() const {
+    return watch_->lost.load() || (pipe_ != nullptr && pipe_->HungUp());
+  }
   // MarkPeerLost: the peer is gone without ever connecting (a mailbox whose
   // parent closed before the child dialled), or has sent its fin (Receive).
   void MarkPeerLost();
   // peer_count: the connections open now (dialled or accepted).
-  int peer_count() const { return watch_->pipes.load(); }
+  int peer_count() const {
+    return pipe_ != nullptr && pipe_->HungUp() ? 0 : watch_->pipes.load();
+  }
   int peer_event_fd() const { return watch_->event_fd; }
   // The peer's end was reported (a down message, an error): once only.
   bool reported() const { return reported_; }
@@ -348,6 +378,17 @@ class Socket : public vm::ForeignObject {
   // passed or the peer hung up.
   std::optional<Message> ReceiveUntil(std::chrono::steady_clock::time_point deadline);
   absl::Status DoListen(std::string_view url, int permissions);
+  // PipeGone records that the pipe's peer went (as nng's pipe event does).
+  void PipeGone();
+  // TakeFromPipe takes the pipe's next whole message, if one has arrived.
+  std::optional<Message> TakeFromPipe();
+  // ReceiveFromPipe is ReceiveOne's wait for a socket made by OpenPipe.
+  absl::StatusOr<Message> ReceiveFromPipe(int32_t timeout_ms, bool watching, bool* peer_gone);
+  // PipedRefusal is the error of what such a socket cannot do.
+  absl::Status PipedRefusal(const std::string& what) const;
+  // PipedBuffer is where such a socket keeps nng's buffer option
+  // `nng_name`, or nullptr for another option.
+  int* PipedBuffer(const char* nng_name);
 
   nng_socket socket_;
   std::string protocol_;
@@ -375,6 +416,13 @@ class Socket : public vm::ForeignObject {
   bool fin_sent_ = false;      // the handshake: this end's fin is sent
   bool peer_closing_ = false;  // the peer's fin was received
   std::vector<std::string> ipc_paths_;  // the endpoint files of its ipc listens
+  // A socket made by OpenPipe: pipe_ once connected; the options that nng
+  // would keep.
+  bool piped_ = false;
+  std::unique_ptr<IpcPipe> pipe_;
+  int pipe_recv_buffer_ = kDefaultBufferMessages;
+  int pipe_send_buffer_ = kDefaultBufferMessages;
+  int32_t pipe_reconnect_ms_ = 100;  // nng's default
   std::chrono::steady_clock::time_point last_send_;
   std::chrono::steady_clock::time_point last_receive_;
   // A surveyor's current survey ends at survey_deadline_ (nng's own timer
