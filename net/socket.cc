@@ -845,6 +845,15 @@ Socket* AsSocket(vm::Value v) {
 
 }  // namespace eta::net
 
+#if defined(__SANITIZE_ADDRESS__)
+// LeakSanitizer: a fin sent just as its connection closes (the peer gave
+// up waiting for it, kLinger) stays in nng 1.5's pipe, which never frees
+// it (the leak noted at Socket::Handshakes). Only fins are excused.
+extern "C" const char* __lsan_default_suppressions() {
+  return "leak:eta::net::Socket::SendFin\n";
+}
+#endif
+
 #if defined(__SANITIZE_THREAD__)
 // ThreadSanitizer settings, built into every binary with sockets (under
 // --config=tsan only). nng is linked from Debian's archive, built without
