@@ -194,19 +194,26 @@ class RawListener {
 
 const std::string kPairHeader("\0SP\0\0\x11\0\0", 8);
 
+// ConnectPair connects an IpcPipe to `peer` (listening at `path`), which
+// answers as a pair1 socket; nullptr after a failed assertion.
+std::unique_ptr<IpcPipe> ConnectPair(RawListener& peer, const std::string& path) {
+  std::unique_ptr<IpcPipe> pipe;
+  std::thread connect([&] {
+    int error = 0;
+    auto p = IpcPipe::Connect(path, milliseconds(5000), &error);
+    EXPECT_TRUE(p.ok()) << p.status();
+    if (p.ok()) pipe = std::move(*p);
+  });
+  peer.Accept(kPairHeader);
+  connect.join();
+  return pipe;
+}
+
 // Messages split across reads, and one that came too many hops (dropped,
 // as nng drops it); then bytes that are not a message end the connection.
 TEST_F(IpcPipeTest, ReadsFramesInPiecesAndDropsBadOnes) {
   RawListener peer(Path("raw.sock"));
-  int error = 0;
-  std::unique_ptr<IpcPipe> pipe;
-  std::thread connect([&] {
-    auto p = IpcPipe::Connect(Path("raw.sock"), milliseconds(5000), &error);
-    ASSERT_TRUE(p.ok()) << p.status();
-    pipe = std::move(*p);
-  });
-  peer.Accept(kPairHeader);
-  connect.join();
+  std::unique_ptr<IpcPipe> pipe = ConnectPair(peer, Path("raw.sock"));
   ASSERT_NE(pipe, nullptr);
   std::string first = RawListener::Frame("one");
   peer.Write(first.substr(0, 5));
@@ -247,15 +254,7 @@ TEST_F(IpcPipeTest, RejectsAHeaderThatIsNotSP) {
 // times out (small messages, which the kernel takes whole or not at all).
 TEST_F(IpcPipeTest, SendTimesOutWhenTheBufferIsFull) {
   RawListener peer(Path("full.sock"));
-  int error = 0;
-  std::unique_ptr<IpcPipe> pipe;
-  std::thread connect([&] {
-    auto p = IpcPipe::Connect(Path("full.sock"), milliseconds(5000), &error);
-    ASSERT_TRUE(p.ok()) << p.status();
-    pipe = std::move(*p);
-  });
-  peer.Accept(kPairHeader);
-  connect.join();
+  std::unique_ptr<IpcPipe> pipe = ConnectPair(peer, Path("full.sock"));
   ASSERT_NE(pipe, nullptr);
   int sent = 0;
   while (pipe->Send("c", 0) == IpcPipe::Sent::kSent && sent < 100000) ++sent;
