@@ -182,12 +182,15 @@ void IpcPipe::ReadAvailable() {
     in_.erase(0, in_start_);
     in_start_ = 0;
   }
+  // Read into a buffer of its own, so that a look that finds nothing
+  // (every recv! that waits) costs the call only.
+  if (chunk_ == nullptr) chunk_ = std::make_unique<char[]>(kReadChunk);
   while (true) {
-    size_t old = in_.size();
-    in_.resize(old + kReadChunk);
-    ssize_t n = ::recv(fd_, in_.data() + old, kReadChunk, 0);
-    in_.resize(old + (n > 0 ? static_cast<size_t>(n) : 0));
-    if (n > 0) continue;
+    ssize_t n = ::recv(fd_, chunk_.get(), kReadChunk, 0);
+    if (n > 0) {
+      in_.append(chunk_.get(), static_cast<size_t>(n));
+      continue;
+    }
     if (n < 0 && errno == EINTR) continue;
     if (n == 0 || errno != EAGAIN) gone_ = true;
     return;

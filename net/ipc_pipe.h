@@ -78,6 +78,7 @@ class IpcPipe {
   bool gone_ = false;
   std::string in_;     // received bytes not yet taken
   size_t in_start_ = 0;  // where in_'s untaken bytes begin
+  std::unique_ptr<char[]> chunk_;  // what one read takes
 };
 
 }  // namespace eta::net

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "net/test_dirs.h"
 
 namespace eta::net {
 namespace {
@@ -28,11 +29,8 @@ using std::chrono::milliseconds;
 class IpcPipeTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string templ = "/tmp/eta-pipe-XXXXXX";  // short: a socket path
-    std::vector<char> buffer(templ.begin(), templ.end());
-    buffer.push_back('\0');
-    ASSERT_NE(mkdtemp(buffer.data()), nullptr);
-    dir_ = buffer.data();
+    dir_ = testing::EndpointDir("eta-pipe");
+    ASSERT_FALSE(dir_.empty());
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "net/socket.h"
+#include "net/test_dirs.h"
 #include "tools/test_support.h"
 #include "vm/printer.h"
 #include "vm/vm.h"
@@ -26,15 +27,11 @@ using tools::testing::NewVM;
 using tools::testing::OutputCapture;
 using tools::testing::RunSource;
 
-// PrivateDir is a fresh directory for ipc endpoints, under /tmp (socket
-// paths must be short: TEST_TMPDIR is often too long for one).
+// PrivateDir is a fresh directory for ipc endpoints.
 std::string PrivateDir() {
-  std::string templ = "/tmp/eta-net-XXXXXX";
-  std::vector<char> buffer(templ.begin(), templ.end());
-  buffer.push_back('\0');
-  char* dir = mkdtemp(buffer.data());
-  EXPECT_NE(dir, nullptr);
-  return dir ? dir : "/tmp";
+  std::string dir = testing::EndpointDir("eta-net");
+  EXPECT_FALSE(dir.empty());
+  return dir.empty() ? "/tmp" : dir;
 }
 
 // RawPeer is a plain C nng pair socket.
