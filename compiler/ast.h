@@ -16,7 +16,9 @@ namespace eta::compiler {
 struct Lambda;
 
 // Var is one local variable. `assigned` variables captured by a closure live
-// in a box so that every closure shares them.
+// in a box so that every closure shares them, and so do set! variables of a
+// frame a continuation may capture (continuation_safety.h), so that every
+// copy of the frame shares them.
 struct Var {
   std::string name;
   Lambda* owner = nullptr;
@@ -28,7 +30,7 @@ struct Var {
   // self_lambda is the lambda this variable is bound to by a letrec-style
   // definition; inside it a reference is the running closure itself.
   Lambda* self_lambda = nullptr;
-  bool Boxed() const { return assigned && captured; }
+  bool Boxed() const;
 };
 
 struct Node;
@@ -73,6 +75,9 @@ struct Lambda {
   std::vector<Var*> free;  // captured from enclosing lambdas, in order
   NodePtr body;
   uint32_t function_index = 0;
+  // may_capture_continuation: this lambda's own code makes a non-tail call
+  // (set by MarkCaptureFrames).
+  bool may_capture_continuation = false;
 
   // NewVar adds a local to this lambda's frame.
   Var* NewVar(const std::string& var_name) {
@@ -84,6 +89,10 @@ struct Lambda {
     return vars.back().get();
   }
 };
+
+inline bool Var::Boxed() const {
+  return (assigned && captured) || (set_explicitly && owner->may_capture_continuation);
+}
 
 }  // namespace eta::compiler
 

@@ -4,6 +4,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "compiler/continuation_safety.h"
 #include "compiler/status_macros.h"
 #include "vm/opcodes.h"
 
@@ -524,6 +525,7 @@ absl::Status GenerateModule(const ModuleScope& scope,
   for (size_t i = 0; i < lambdas.size(); ++i) {
     lambdas[i]->function_index = static_cast<uint32_t>(i);
   }
+  MarkCaptureFrames(lambdas);
   ConstantPool constants(out);
   for (const auto& lambda : lambdas) {
     auto* fn = out->add_functions();

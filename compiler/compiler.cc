@@ -203,6 +203,7 @@ absl::StatusOr<std::vector<ModuleSource>> SplitProgram(
     ModuleSource script;
     script.name = script_name;
     script.file = file;
+    script.script = true;
     if (!forms.empty()) script.location = forms[0]->location;
     script.location.line = script.location.line ? script.location.line : 1;
     for (const DatumPtr& form : forms) {
@@ -290,6 +291,7 @@ absl::StatusOr<eta::module::Module> CompileModule(const ModuleSource& source,
   out.set_format_version(vm::kFormatVersion);
   out.set_name(source.name);
   out.set_source_file(source.file);
+  out.set_script(source.script);
   ETA_ASSIGN_OR_RETURN(std::vector<std::string> imports, ImportedModules(source));
   for (const auto& name : imports) out.add_imports(name);
   // Exports: own definitions, imports, or builtins (re-exported).

@@ -41,6 +41,7 @@ struct ModuleSource {
   std::vector<DatumPtr> import_specs;
   std::vector<DatumPtr> exports;
   std::vector<DatumPtr> body;
+  bool script = false;  // the implicit module of a script
 };
 
 // SplitProgram groups a file's data into modules: one per (module ...)

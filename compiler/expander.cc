@@ -67,16 +67,6 @@ const absl::flat_hash_map<std::string, InlineOp>& InlineOps() {
   return *ops;
 }
 
-std::vector<DatumPtr> Items(const DatumPtr& list) {
-  std::vector<DatumPtr> out;
-  ListToVector(list, &out);
-  return out;
-}
-
-std::string FormName(const std::vector<DatumPtr>& items) {
-  return items.empty() || !items[0]->IsSymbol() ? std::string("form") : items[0]->text;
-}
-
 }  // namespace
 
 // ---- Helpers ----

@@ -188,6 +188,8 @@ absl::StatusOr<NodePtr> Expander::ExpandSet(const DatumPtr& x,
     }
     case Binding::Kind::kSpecial:
       return SyntaxError(items[1]->location, absl::StrCat("set!: cannot assign to special form ", name));
+    case Binding::Kind::kMacro:
+      return SyntaxError(items[1]->location, absl::StrCat("set!: cannot assign to macro ", name));
     case Binding::Kind::kUnbound:
       break;
   }

@@ -24,6 +24,7 @@
 #include "net/thread_links.h"
 #include "vm/module_files.h"
 #include "vm/object.h"
+#include "vm/printer.h"
 #include "vm/utf8.h"
 #include "wire/wire.h"
 
@@ -237,14 +238,26 @@ using ThreadJob = std::function<absl::StatusOr<Value>(VM& vm, ThreadHost& host)>
 // connected already, then the job's call. How it ended is recorded in `peer` before the VM
 // (and so the mailbox) goes away, so that the parent can tell why its
 // peer left; `done` is set after.
+// UncaughtMessage is what a monitor's (error "message") says of the VM's
+// uncaught raise: an error object's message, or the write form of any other
+// raised value.
+std::string UncaughtMessage(VM& vm) {
+  Value raised = vm.uncaught_error();
+  if (vm::IsType(raised, vm::ObjectType::kError)) {
+    return vm::ValueToString(static_cast<vm::ErrorObject*>(raised.AsObject())->message, false);
+  }
+  return vm::ValueToString(raised, true);
+}
+
 void ThreadMain(std::shared_ptr<ThreadPeer> peer, ThreadHost* host, SocketParts mailbox,
                 ThreadJob job) {
   bool recorded = false;
-  auto record = [&](bool failed, std::string error) {
+  auto record = [&](bool failed, std::string error, std::string reason) {
     std::lock_guard<std::mutex> lock(peer->mutex);
     peer->finished = true;
     peer->failed = failed;
     peer->error = std::move(error);
+    peer->reason = std::move(reason);
     recorded = true;
     peer->changed.notify_all();
   };
@@ -264,8 +277,8 @@ void ThreadMain(std::shared_ptr<ThreadPeer> peer, ThreadHost* host, SocketParts 
       absl::StatusOr<Value> result = vm.Call(vm::Car(rooted.get()), arguments);
       if (result.ok() || vm.exit_requested()) {
         vm.FlushOutput();
-        record(vm.exit_requested() && vm.exit_status() != 0,
-               absl::StrCat("exit ", vm.exit_status()));
+        std::string exit = absl::StrCat("exit ", vm.exit_status());
+        record(vm.exit_requested() && vm.exit_status() != 0, exit, exit);
         return absl::OkStatus();
       }
     }
@@ -275,12 +288,12 @@ void ThreadMain(std::shared_ptr<ThreadPeer> peer, ThreadHost* host, SocketParts 
     std::fputs(report.c_str(), stderr);
     std::string first = report.substr(0, report.find('\n'));
     if (first.rfind("error: ", 0) == 0) first.erase(0, 7);
-    record(true, first);
+    record(true, first, UncaughtMessage(vm));
     return absl::OkStatus();
   });
   if (!status.ok()) {
     std::fprintf(stderr, "error: %s\n", std::string(status.message()).c_str());
-    if (!recorded) record(true, std::string(status.message()));
+    if (!recorded) record(true, std::string(status.message()), std::string(status.message()));
   }
   // Only now, with the mailbox closed (and what it sent delivered), may
   // the parent conclude from `done` that nothing more will come.
@@ -462,7 +475,8 @@ struct Ending {
   enum Kind { kNormal, kExit, kSignal, kError, kDisconnected };
   Kind kind = kDisconnected;
   int number = 0;     // kExit: the status; kSignal: the signal
-  std::string error;  // kError: the uncaught error's message
+  std::string error;   // kError: the uncaught error's report line
+  std::string reason;  // kError: its message alone (a monitor's REASON)
 };
 
 Ending EndingOf(Socket* s) {
@@ -481,6 +495,7 @@ Ending EndingOf(Socket* s) {
     if (s->thread()->failed) {
       ending.kind = Ending::kError;
       ending.error = s->thread()->error;
+      ending.reason = s->thread()->reason;
     } else if (s->thread()->finished) {
       ending.kind = Ending::kNormal;
     }
@@ -499,7 +514,7 @@ Value Reason(VM& vm, const Ending& ending) {
     case Ending::kSignal:
       return vm.MakeList({name.get(), Value::Fixnum(ending.number)});
     case Ending::kError: {
-      vm::Rooted message(vm.heap(), vm.MakeStringFromUtf8(ending.error));
+      vm::Rooted message(vm.heap(), vm.MakeStringFromUtf8(ending.reason));
       if (message.get().IsRaise()) return message.get();
       return vm.MakeList({name.get(), message.get()});
     }

@@ -145,7 +145,8 @@ struct ThreadPeer {
   std::atomic<uint64_t> sent_to_parent{0};
   std::atomic<uint64_t> received_by_parent{0};
   bool failed = false;
-  std::string error;  // the uncaught error's message when failed
+  std::string error;  // the uncaught error's first report line when failed
+  std::string reason;  // its message alone: the REASON of (down _ (error "..."))
   std::thread thread;  // joined by thread-join or when the parent VM ends
   nng_socket parent_socket;  // closed when the parent VM ends
 };

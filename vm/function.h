@@ -77,6 +77,7 @@ struct LoadedModule {
   std::string name;
   std::string source_file;
   bool library = false;  // one of the standard library's modules
+  bool script = false;   // a script's implicit module: main is not called
   std::vector<Value> constants;
   std::vector<Global*> globals;       // indexed by the code's global operands
   std::vector<std::string> exports;   // exported names

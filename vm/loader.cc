@@ -324,6 +324,7 @@ absl::Status VM::LoadModuleMessage(const eta::module::Module& m,
   module->name = m.name();
   module->source_file = m.source_file();
   module->library = m.library();
+  module->script = m.script();
   module->macros = m.macros();
   module->imports.assign(m.imports().begin(), m.imports().end());
   module->exports.assign(m.exports().begin(), m.exports().end());

@@ -470,7 +470,7 @@ absl::Status VM::RunModule(std::string_view name, bool call_main) {
   if (name == "%prelude") {
     invoke_handler_ = FindGlobal("%prelude", "%invoke-handler");
   }
-  if (call_main) {
+  if (call_main && !m->script) {
     Global* main = FindGlobal(name, "main");
     if (main && !main->value.IsUndefined()) {
       ETA_ASSIGN_OR_RETURN(Value result, Call(main->value, {}));

@@ -170,7 +170,7 @@ class VM {
   // IsModuleLoaded tells whether a module of that name is linked.
   bool IsModuleLoaded(std::string_view name) const;
   // RunModule runs the body of a loaded module (once), then its `main` if
-  // `call_main`. An uncaught error leaves the error in uncaught_error().
+  // `call_main` and the module is not a script's. An uncaught error leaves the error in uncaught_error().
   absl::Status RunModule(std::string_view name, bool call_main);
   // FindModule returns a loaded module, or nullptr.
   LoadedModule* FindModule(std::string_view name);
