@@ -234,10 +234,6 @@ void InstallMailbox(VM& vm, Socket* s, const std::string& url) {
 // (procedure argument ...).
 using ThreadJob = std::function<absl::StatusOr<Value>(VM& vm, ThreadHost& host)>;
 
-// ThreadMain runs in a new thread: a fresh VM that adopts `mailbox`,
-// connected already, then the job's call. How it ended is recorded in `peer` before the VM
-// (and so the mailbox) goes away, so that the parent can tell why its
-// peer left; `done` is set after.
 // UncaughtMessage is what a monitor's (error "message") says of the VM's
 // uncaught raise: an error object's message, or the write form of any other
 // raised value.
@@ -249,6 +245,10 @@ std::string UncaughtMessage(VM& vm) {
   return vm::ValueToString(raised, true);
 }
 
+// ThreadMain runs in a new thread: a fresh VM that adopts `mailbox`,
+// connected already, then the job's call. How it ended is recorded in `peer` before the VM
+// (and so the mailbox) goes away, so that the parent can tell why its
+// peer left; `done` is set after.
 void ThreadMain(std::shared_ptr<ThreadPeer> peer, ThreadHost* host, SocketParts mailbox,
                 ThreadJob job) {
   bool recorded = false;
