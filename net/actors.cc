@@ -9,6 +9,7 @@
 #include <functional>
 #include <cstdio>
 #include <cstdlib>
+#include <cmath>
 #include <cstring>
 #include <string>
 #include <thread>
@@ -21,7 +22,7 @@
 #include "compiler/status_macros.h"
 #include "net/spawn_server.h"
 #include "net/thread_copy.h"
-#include "net/thread_links.h"
+#include "net/waiting.h"
 #include "vm/module_files.h"
 #include "vm/object.h"
 #include "vm/printer.h"
@@ -192,7 +193,11 @@ Value CurrentMailbox(VM& vm, Arguments args) { return GetNetState(vm).mailbox; }
 Value SpawnWait(VM& vm, Arguments args) {
   Socket* s = ChildSocketArgument(vm, "spawn-wait", args);
   if (s == nullptr) return Value::RaiseMarker();
-  s->AwaitChildEnd();
+  // It waits on the thread: the lane's other tasks are taken over meanwhile.
+  {
+    Blocking blocking;
+    s->AwaitChildEnd();
+  }
   return Value::Fixnum(s->child()->ExitCode());
 }
 
@@ -245,42 +250,37 @@ std::string UncaughtMessage(VM& vm) {
   return vm::ValueToString(raised, true);
 }
 
-// ThreadMain runs in a new thread: a fresh VM that adopts `mailbox`,
-// connected already, then the job's call. How it ended is recorded in `peer` before the VM
-// (and so the mailbox) goes away, so that the parent can tell why its
+// ThreadTask is a thread actor ([A2], [A4]): a VM that the scheduler runs
+// in slices. Its first slice makes the VM, adopts its side of the mailbox
+// and starts the job's call. How it ended is recorded in `peer` before the
+// VM (and so the mailbox) goes away, so that the parent can tell why its
 // peer left; `done` is set after.
-void ThreadMain(std::shared_ptr<ThreadPeer> peer, ThreadHost* host, SocketParts mailbox,
-                ThreadJob job) {
-  bool recorded = false;
-  auto record = [&](bool failed, std::string error, std::string reason) {
-    std::lock_guard<std::mutex> lock(peer->mutex);
-    peer->finished = true;
-    peer->failed = failed;
-    peer->error = std::move(error);
-    peer->reason = std::move(reason);
-    recorded = true;
-    peer->changed.notify_all();
-  };
-  absl::Status status = host->WithNewVM([&](VM& vm) -> absl::Status {
-    std::string url = mailbox.endpoint;
-    ETA_ASSIGN_OR_RETURN(Socket * s, Socket::Adopt(vm.heap(), std::move(mailbox)));
-    InstallMailbox(vm, s, url);
-    s->set_delivery(peer);
-    absl::StatusOr<Value> call = job(vm, *host);
-    if (!call.ok() && vm.uncaught_error().IsUndefined()) return call.status();
-    if (call.ok()) {
-      vm::Rooted rooted(vm.heap(), *call);
-      std::vector<Value> arguments;
-      for (Value p = vm::Cdr(rooted.get()); vm::IsPair(p); p = vm::Cdr(p)) {
-        arguments.push_back(vm::Car(p));
+class ThreadTask : public Task {
+ public:
+  ThreadTask(std::shared_ptr<ThreadPeer> peer, ThreadHost* host, std::string url, ThreadJob job)
+      : peer_(std::move(peer)), host_(host), url_(std::move(url)), job_(std::move(job)) {}
+
+  Step Run() override {
+    VM::Outcome outcome;
+    if (hosted_ == nullptr) {
+      absl::StatusOr<VM::Outcome> started = Begin();
+      if (!started.ok()) {
+        std::string message(started.status().message());
+        std::fprintf(stderr, "error: %s\n", message.c_str());
+        Record(true, message, message);
+        return End();
       }
-      absl::StatusOr<Value> result = vm.Call(vm::Car(rooted.get()), arguments);
-      if (result.ok() || vm.exit_requested()) {
-        vm.FlushOutput();
-        std::string exit = absl::StrCat("exit ", vm.exit_status());
-        record(vm.exit_requested() && vm.exit_status() != 0, exit, exit);
-        return absl::OkStatus();
-      }
+      outcome = *started;
+    } else {
+      outcome = hosted_->vm().Resume();
+    }
+    VM& vm = hosted_->vm();
+    if (outcome == VM::Outcome::kSuspended) return TakeParked(vm) ? Step::kWait : Step::kYield;
+    if (outcome == VM::Outcome::kReturned || vm.exit_requested()) {
+      vm.FlushOutput();
+      std::string exit = absl::StrCat("exit ", vm.exit_status());
+      Record(vm.exit_requested() && vm.exit_status() != 0, exit, exit);
+      return End();
     }
     // An uncaught error: printed with its trace, as etai does.
     vm.FlushOutput();
@@ -288,45 +288,107 @@ void ThreadMain(std::shared_ptr<ThreadPeer> peer, ThreadHost* host, SocketParts 
     std::fputs(report.c_str(), stderr);
     std::string first = report.substr(0, report.find('\n'));
     if (first.rfind("error: ", 0) == 0) first.erase(0, 7);
-    record(true, first, UncaughtMessage(vm));
-    return absl::OkStatus();
-  });
-  if (!status.ok()) {
-    std::fprintf(stderr, "error: %s\n", std::string(status.message()).c_str());
-    if (!recorded) record(true, std::string(status.message()), std::string(status.message()));
+    Record(true, first, UncaughtMessage(vm));
+    return End();
   }
-  // Only now, with the mailbox closed (and what it sent delivered), may
-  // the parent conclude from `done` that nothing more will come.
-  std::lock_guard<std::mutex> lock(peer->mutex);
-  peer->done = true;
-  peer->changed.notify_all();
+
+ private:
+  absl::StatusOr<VM::Outcome> Begin() {
+    ETA_ASSIGN_OR_RETURN(hosted_, host_->NewVM());
+    VM& vm = hosted_->vm();
+    DeclareScheduled(vm, shared_from_this());
+    ETA_ASSIGN_OR_RETURN(Socket * s, Socket::OpenMailbox(vm.heap(), peer_->mailbox,
+                                                         Mailbox::kActor, url_));
+    InstallMailbox(vm, s, url_);
+    absl::StatusOr<Value> call = job_(vm, *host_);
+    if (!call.ok()) {
+      if (vm.uncaught_error().IsUndefined()) return call.status();
+      return VM::Outcome::kFailed;
+    }
+    vm::Rooted rooted(vm.heap(), *call);
+    std::vector<Value> arguments;
+    for (Value p = vm::Cdr(rooted.get()); vm::IsPair(p); p = vm::Cdr(p)) {
+      arguments.push_back(vm::Car(p));
+    }
+    return vm.Start(vm::Car(rooted.get()), arguments);
+  }
+
+  void Record(bool failed, std::string error, std::string reason) {
+    std::lock_guard<std::mutex> lock(peer_->mutex);
+    peer_->finished = true;
+    peer_->failed = failed;
+    peer_->error = std::move(error);
+    peer_->reason = std::move(reason);
+  }
+
+  // End destroys the VM (closing its mailbox: the parent has seen
+  // everything it sent) and wakes those waiting for the end.
+  Step End() {
+    hosted_.reset();
+    std::vector<std::shared_ptr<Task>> joiners;
+    {
+      std::lock_guard<std::mutex> lock(peer_->mutex);
+      peer_->done = true;
+      joiners.swap(peer_->joiners);
+    }
+    for (auto& joiner : joiners) Scheduler::Get().Wake(*joiner);
+    return Step::kDone;
+  }
+
+  std::shared_ptr<ThreadPeer> peer_;
+  ThreadHost* host_;
+  std::string url_;
+  ThreadJob job_;
+  std::unique_ptr<HostedVM> hosted_;
+};
+
+// AwaitThreadEnd waits until the thread actor `peer` has ended: a
+// builtin's wait (SuspendMarker to return, or a non-raise value once it
+// ended).
+Value AwaitThreadEnd(VM& vm, ThreadPeer& peer) {
+  Waiting wait(vm, kForever);
+  while (true) {
+    wait.NewLook();
+    {
+      std::lock_guard<std::mutex> lock(peer.mutex);
+      if (peer.done) return Value::True();
+      peer.joiners.push_back(wait.task().shared_from_this());
+    }
+    if (Value parked = wait.Park(); parked.IsSuspend()) return parked;
+  }
 }
 
-// StartThread starts a thread VM running `job`, connected to the returned
-// socket (the parent's end). It returns at once: the two ends are
-// connected already, so what the parent sends and a close are seen by the
-// thread however soon they come.
+// StartThread starts a thread actor running `job`, connected to the
+// returned socket (the parent's end). It returns at once: the actor runs
+// when its scheduler gets to it, on the lane of the caller.
 Value StartThread(VM& vm, const char* who, ThreadJob job) {
   NetState& state = GetNetState(vm);
-  // The connection was made in advance, or is made now (ThreadLinks).
-  absl::StatusOr<ThreadLink> link = ThreadLinks::Take();
-  if (!link.ok()) {
-    return vm.RaiseError("nng-error", absl::StrCat(who, ": ", link.status().message()));
-  }
-  absl::StatusOr<Socket*> adopted = Socket::Adopt(vm.heap(), std::move(link->parent));
-  if (!adopted.ok()) return vm.RaiseError("nng-error", std::string(adopted.status().message()));
-  Socket* s = *adopted;
-  vm::Rooted keep(vm.heap(), Value::FromObject(s));
+  static std::atomic<uint64_t> next_thread{0};
+  std::string url = absl::StrCat("inproc://eta-thread-", next_thread.fetch_add(1));
+  auto mailbox = std::make_shared<Mailbox>();
+  absl::StatusOr<Socket*> opened = Socket::OpenMailbox(vm.heap(), mailbox, Mailbox::kParent, url);
+  if (!opened.ok()) return vm.RaiseError("nng-error", std::string(opened.status().message()));
+  Socket* s = *opened;
   auto peer = std::make_shared<ThreadPeer>();
-  peer->parent_socket = s->id();
+  peer->mailbox = std::move(mailbox);
   s->thread() = peer;
   s->set_role(Role::kThread);
+  // The actors that ended are forgotten now and then, so that a program
+  // starting actors without end keeps a list as long as those alive.
+  if (state.threads.size() >= state.threads_pruned_at) {
+    std::erase_if(state.threads, [](const std::shared_ptr<ThreadPeer>& p) {
+      std::lock_guard<std::mutex> lock(p->mutex);
+      return p->done;
+    });
+    state.threads_pruned_at = std::max<size_t>(64, 2 * state.threads.size());
+  }
   state.threads.push_back(peer);
   vm.FlushOutput();
-  peer->thread = std::thread(ThreadMain, peer, state.thread_host, std::move(link->mailbox),
-                             std::move(job));
-  return keep.get();
+  Scheduler::Get().Start(std::make_shared<ThreadTask>(std::move(peer), state.thread_host,
+                                                      std::move(url), std::move(job)));
+  return Value::FromObject(s);
 }
+
 
 bool CanStartThreads(VM& vm, const char* who) {
   if (GetNetState(vm).thread_host != nullptr) return true;
@@ -401,7 +463,7 @@ Value ThreadJoin(VM& vm, Arguments args) {
   Socket* s = ThreadSocketArgument(vm, "thread-join", args);
   if (s == nullptr) return Value::RaiseMarker();
   ThreadPeer& peer = *s->thread();
-  if (peer.thread.joinable()) peer.thread.join();
+  if (Value ended = AwaitThreadEnd(vm, peer); ended.IsSuspend()) return ended;
   std::lock_guard<std::mutex> lock(peer.mutex);
   return Value::Fixnum(peer.failed ? 1 : 0);
 }
@@ -453,7 +515,26 @@ Value StopActor(VM& vm, Arguments args) {
   return Value::True();
 }
 
+// (%sleep-ms ms): the actor waits `ms` milliseconds (a non-negative real,
+// fractions allowed) while its scheduler runs others.
+Value SleepMs(VM& vm, Arguments args) {
+  Value ms = args[0];
+  if (!ms.IsNumber()) return vm.RaiseTypeError("%sleep-ms", 1, "a non-negative real", ms);
+  double millis = ms.AsDouble();
+  if (!(millis >= 0) || std::isinf(millis) || millis > 1e15) {
+    return vm.RaiseRangeError("%sleep-ms", 1, "must be a finite non-negative number", ms);
+  }
+  Waiting wait(vm, std::chrono::duration_cast<Clock::duration>(
+                       std::chrono::duration<double, std::milli>(millis)));
+  while (true) {
+    wait.NewLook();
+    if (wait.TimedOut()) return Value::Unspecified();
+    if (Value parked = wait.Park(); parked.IsSuspend()) return parked;
+  }
+}
+
 const vm::PrimitiveSpec kActorPrimitives[] = {
+    {"%sleep-ms", 1, 1, SleepMs},
     {"spawn-thread", 1, 1, SpawnThread},
     {"spawn-thread-with", 2, -1, SpawnThreadWith},
     {"thread-join", 1, 1, ThreadJoin},
@@ -526,10 +607,23 @@ Value Reason(VM& vm, const Ending& ending) {
 }  // namespace
 
 NetState::~NetState() {
-  // Threads: their mailboxes see the parent go, then they are joined.
-  for (auto& peer : threads) nng_close(peer->parent_socket);
-  for (auto& peer : threads) {
-    if (peer->thread.joinable()) peer->thread.join();
+  // Thread actors: their mailboxes see the parent go, then they are waited
+  // for. (The VM's extension is being destroyed: `task` is used directly.)
+  for (auto& peer : threads) peer->mailbox->Close(Mailbox::kParent);
+  if (!threads.empty()) {
+    if (task == nullptr) task = std::make_shared<Task>();
+    Scheduler& scheduler = Scheduler::Get();
+    for (auto& peer : threads) {
+      while (true) {
+        scheduler.NewWait(*task);
+        {
+          std::lock_guard<std::mutex> lock(peer->mutex);
+          if (peer->done) break;
+          peer->joiners.push_back(task);
+        }
+        scheduler.Hold(*task);
+      }
+    }
   }
   // A parent that died without closing (SIGKILL) left its endpoint file.
   // Its connection drops a moment before the kernel reparents us, so when
@@ -568,6 +662,7 @@ NetState& GetNetState(VM& vm) {
   if (state == nullptr) {
     vm.set_extension(std::make_unique<NetState>());
     state = static_cast<NetState*>(vm.extension());
+    UseLanePreemption(vm);
   }
   return *state;
 }

@@ -5,7 +5,9 @@
 #define ETA_NET_ACTORS_H_
 
 #include <cstdint>
+#include <chrono>
 #include <functional>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -13,20 +15,28 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "net/scheduler.h"
 #include "net/socket.h"
 #include "vm/vm.h"
 
 namespace eta::net {
+
+// HostedVM is a VM made by a ThreadHost, with what it needs (its
+// evaluator), destroyed together.
+class HostedVM {
+ public:
+  virtual ~HostedVM() = default;
+  virtual vm::VM& vm() = 0;
+};
 
 // ThreadHost makes the VMs of spawn-thread-with; the tools supply it (net/
 // never links the compiler).
 class ThreadHost {
  public:
   virtual ~ThreadHost() = default;
-  // WithNewVM makes a fresh VM ready to run programs (builtins, prelude,
-  // eval, module loading), calls `body` with it on the calling thread, and
-  // destroys it.
-  virtual absl::Status WithNewVM(const std::function<absl::Status(vm::VM&)>& body) = 0;
+  // NewVM makes a fresh VM ready to run programs (builtins, prelude, eval,
+  // module loading).
+  virtual absl::StatusOr<std::unique_ptr<HostedVM>> NewVM() = 0;
   // LoadFile loads the module file `path` (and its imports) into `vm` and
   // runs their bodies; returns the file's module name.
   virtual absl::StatusOr<std::string> LoadFile(vm::VM& vm, const std::string& path) = 0;
@@ -47,8 +57,15 @@ class NetState : public vm::VMExtension {
   vm::Value mailbox = vm::Value::Nil();
   std::vector<std::shared_ptr<ChildProcess>> children;
   std::vector<std::string> search_path;
-  std::vector<std::shared_ptr<ThreadPeer>> threads;  // joined at the end
+  std::vector<std::shared_ptr<ThreadPeer>> threads;  // waited for at the end
+  size_t threads_pruned_at = 64;  // when `threads` next drops those that ended
   ThreadHost* thread_host = nullptr;
+  // Waiting (net/waiting.h): the VM's task; the deadline of a wait that
+  // suspended the VM, for the builtin's next call; whether the last
+  // suspension was such a wait.
+  std::shared_ptr<Task> task;
+  std::optional<std::chrono::steady_clock::time_point> resume_deadline;
+  bool parked = false;
   int parent_pid = 0;  // a spawned program's parent, when it attached
   std::string mailbox_url;
 };

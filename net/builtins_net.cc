@@ -22,6 +22,7 @@
 #include "net/actors.h"
 #include "net/net.h"
 #include "net/socket.h"
+#include "net/waiting.h"
 #include "vm/object.h"
 #include "vm/utf8.h"
 #include "vm/vm.h"
@@ -33,7 +34,6 @@ namespace {
 using vm::Arguments;
 using vm::Value;
 using vm::VM;
-using Clock = std::chrono::steady_clock;
 
 Value RaiseNng(VM& vm, std::string message) {
   return vm.RaiseError("nng-error", std::move(message));
@@ -85,14 +85,6 @@ bool IsSymbolNamed(Value v, std::string_view name) {
   return vm::IsSymbol(v) && vm::As<vm::Symbol>(v)->name == name;
 }
 
-// Milliseconds until `deadline` (at least 0), or kForever.
-int32_t Remaining(int32_t timeout_ms, Clock::time_point deadline) {
-  if (timeout_ms < 0) return kForever;
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      deadline - Clock::now());
-  return static_cast<int32_t>(std::max<int64_t>(0, left.count()));
-}
-
 // ---- Topics ----
 
 // TopicOf is a message's topic ([N]): the name of the car of a pair when it
@@ -136,37 +128,105 @@ bool EndedUnconnected(Socket* s) {
   return false;
 }
 
+// WatchForMessage has what can make a message arrive on `s` wake the
+// waiting task: the mailbox itself, or the socket's receive descriptor and,
+// for one that watches its peer, the descriptor of the peer's end.
+void WatchForMessage(Waiting& wait, Socket* s, int receive_fd) {
+  if (Mailbox* mailbox = s->mailbox()) {
+    mailbox->Readable(s->mailbox_side(), &wait.task());
+    return;
+  }
+  wait.OnReadable(receive_fd);
+  if (s->WatchesPeer() && !s->reported() && s->peer_event_fd() >= 0) {
+    wait.OnReadable(s->peer_event_fd());
+  }
+  // A child or thread that ends before it connects is seen by looking.
+  if (s->role() == Role::kChild || s->role() == Role::kThread) {
+    wait.LookAgainBy(Clock::now() + std::chrono::milliseconds(kPeerCheckMs));
+  }
+}
+
 // ReceiveValue receives and decodes the next message a socket delivers
 // (on a sub socket, the next whose topic is subscribed), waiting up to
-// `timeout_ms`. Returns #f when the time passed; once the peer of an actor
-// socket is gone, what PeerGone says.
+// `timeout_ms` (through the scheduler, net/waiting.h). Returns #f when the
+// time passed; once the peer of an actor socket is gone, what PeerGone
+// says.
 Value ReceiveValue(VM& vm, Socket* s, int32_t timeout_ms) {
-  Clock::time_point deadline = Clock::now() + std::chrono::milliseconds(
-                                                  std::max<int32_t>(timeout_ms, 0));
-  bool sliced = s->role() == Role::kChild || s->role() == Role::kThread;
+  Waiting wait(vm, timeout_ms);
   while (true) {
-    int32_t wait = Remaining(timeout_ms, deadline);
-    if (sliced && (wait < 0 || wait > kPeerCheckMs)) wait = kPeerCheckMs;
+    wait.NewLook();
+    int receive_fd = -1;
+    if (s->mailbox() == nullptr) {
+      // Made before the first look (Socket::AwaitPeer says why).
+      absl::StatusOr<int> fd = s->ReceiveFd("recv!");
+      if (!fd.ok()) return RaiseStatus(vm, fd.status());
+      receive_fd = *fd;
+    }
     bool peer_gone = false;
-    absl::StatusOr<Message> message = s->Receive(wait, &peer_gone);
+    absl::StatusOr<Message> message = s->Receive(0, &peer_gone);
     if (!message.ok()) return RaiseStatus(vm, message.status());
     if (message->empty()) {
       if (peer_gone) return PeerGone(vm, s);
-      if (sliced && EndedUnconnected(s)) {
+      if (EndedUnconnected(s)) {
         // Ended: deliver what it sent, then report.
         message = s->Receive(0, &peer_gone);
         if (!message.ok()) return RaiseStatus(vm, message.status());
         if (message->empty()) return PeerGone(vm, s);
-      } else if (timeout_ms == 0 || (timeout_ms > 0 && Remaining(timeout_ms, deadline) == 0) ||
-                 s->is_surveyor()) {  // the survey's deadline passed
-        return Value::False();
       } else {
+        if (wait.TimedOut()) return Value::False();
+        if (s->is_surveyor()) {
+          // Nothing more comes once the survey's time is up.
+          const auto& ends = s->survey_deadline();
+          if (!ends.has_value() || Clock::now() >= *ends) return Value::False();
+          wait.LookAgainBy(*ends);
+        }
+        WatchForMessage(wait, s, receive_fd);
+        if (Value parked = wait.Park(); parked.IsSuspend()) return parked;
         continue;
       }
     }
     absl::StatusOr<Value> v = DecodeMessage(vm, s, *message);
     if (!v.ok()) return RaiseStatus(vm, v.status());
     if (!s->is_sub() || s->Accepts(TopicOf(*v))) return *v;
+  }
+}
+
+// SendBytes sends `bytes`, waiting up to `timeout_ms` for room: #t, or #f
+// when the time passed.
+Value SendBytes(VM& vm, Socket* s, std::string& bytes, int32_t timeout_ms) {
+  if (s->piped()) {
+    // A child's mailbox to its parent waits on its thread.
+    absl::StatusOr<bool> sent = s->Send(bytes, timeout_ms);
+    if (!sent.ok()) return RaiseStatus(vm, sent.status());
+    return Value::Bool(*sent);
+  }
+  Waiting wait(vm, timeout_ms);
+  while (true) {
+    wait.NewLook();
+    if (s->closed()) return RaiseStatus(vm, NngError("send!", NNG_ECLOSED));
+    if (Mailbox* mailbox = s->mailbox()) {
+      if (mailbox->Send(s->mailbox_side(), bytes, &wait.task()) != Mailbox::Sent::kFull) {
+        return Value::True();
+      }
+    } else {
+      absl::StatusOr<int> fd = s->SendFd();
+      if (!fd.ok()) return RaiseStatus(vm, fd.status());
+      absl::StatusOr<bool> sent = s->Send(bytes, 0);
+      if (!sent.ok()) return RaiseStatus(vm, sent.status());
+      if (*sent) return Value::True();
+      if (s->protocol() == "respondent" && timeout_ms != 0) {
+        // nng 1.5's respondent says "try again" to a send that cannot wait
+        // even when it has no survey to answer: only a send that waits
+        // tells (Incorrect state). It waits on the thread.
+        Blocking blocking;
+        sent = s->Send(bytes, wait.Remaining());
+        if (!sent.ok()) return RaiseStatus(vm, sent.status());
+        return Value::Bool(*sent);
+      }
+      wait.OnReadable(*fd);
+    }
+    if (wait.TimedOut()) return Value::False();
+    if (Value parked = wait.Park(); parked.IsSuspend()) return parked;
   }
 }
 
@@ -260,9 +320,7 @@ Value Send(VM& vm, Arguments args) {
   if (absl::Status status = wire::Encode(args[1], &bytes, options); !status.ok()) {
     return RaiseNng(vm, absl::StrCat("send!: cannot send ", status.message()));
   }
-  absl::StatusOr<bool> sent = s->Send(bytes, timeout_ms);
-  if (!sent.ok()) return RaiseStatus(vm, sent.status());
-  return Value::Bool(*sent);
+  return SendBytes(vm, s, bytes, timeout_ms);
 }
 
 // (recv! s [wait | noblock]).
@@ -349,46 +407,44 @@ Value Poll(VM& vm, Arguments args) {
                              args[1]);
   }
   int32_t timeout_ms = static_cast<int32_t>(args[1].AsFixnum());
-  Clock::time_point deadline =
-      Clock::now() + std::chrono::milliseconds(std::max<int32_t>(timeout_ms, 0));
+  Waiting wait(vm, timeout_ms);
   std::vector<pollfd> fds;
   while (true) {
-    // Each socket's receive descriptor, then the peer-event descriptors of
-    // actor and monitored sockets whose peer's end is still to be told.
+    wait.NewLook();
+    // Each nng socket's receive descriptor, looked at without waiting.
     fds.clear();
-    bool any_ahead = false;
     for (Socket* s : sockets) {
+      if (s->mailbox() != nullptr) continue;
       absl::StatusOr<int> fd = s->ReceiveFd();
       if (!fd.ok()) return RaiseStatus(vm, fd.status());
       fds.push_back({*fd, POLLIN, 0});
-      any_ahead |= !s->lookahead().empty() || PeerLeft(s);
     }
-    // A child or thread that dies before it connects is seen by looking
-    // every kPeerCheckMs.
-    bool sliced = false;
-    for (Socket* s : sockets) {
-      if (s->WatchesPeer() && !s->reported()) {
-        fds.push_back({s->peer_event_fd(), POLLIN, 0});
-        sliced |= s->role() == Role::kChild || s->role() == Role::kThread;
-      }
-    }
-    int32_t wait = any_ahead ? 0 : Remaining(timeout_ms, deadline);
-    if (sliced && (wait < 0 || wait > kPeerCheckMs)) wait = kPeerCheckMs;
-    int n = ::poll(fds.data(), fds.size(), wait);
-    if (n < 0 && errno != EINTR) {
+    if (!fds.empty() && ::poll(fds.data(), fds.size(), 0) < 0 && errno != EINTR) {
       return RaiseNng(vm, absl::StrCat("nng-poll: ", std::strerror(errno)));
     }
     std::vector<Value> ready;
+    size_t next_fd = 0;
     for (size_t i = 0; i < sockets.size(); ++i) {
-      bool fd_ready = n > 0 && (fds[i].revents & POLLIN) != 0;
-      absl::StatusOr<bool> readable = Readable(vm, sockets[i], fd_ready);
+      Socket* s = sockets[i];
+      int fd = -1;
+      bool fd_ready;
+      if (Mailbox* mailbox = s->mailbox()) {
+        fd_ready = mailbox->Readable(s->mailbox_side(), nullptr);
+      } else {
+        fd = fds[next_fd].fd;
+        fd_ready = (fds[next_fd++].revents & POLLIN) != 0;
+      }
+      absl::StatusOr<bool> readable = Readable(vm, s, fd_ready);
       if (!readable.ok()) return RaiseStatus(vm, readable.status());
-      if (*readable) ready.push_back(values[i]);
+      if (*readable) {
+        ready.push_back(values[i]);
+      } else {
+        WatchForMessage(wait, s, fd);
+      }
     }
     if (!ready.empty()) return vm.MakeList(ready);  // the values are args' own
-    if (timeout_ms >= 0 && Remaining(timeout_ms, deadline) == 0) {
-      return Value::Nil();
-    }
+    if (wait.TimedOut()) return Value::Nil();
+    if (Value parked = wait.Park(); parked.IsSuspend()) return parked;
   }
 }
 

@@ -223,6 +223,22 @@ absl::StatusOr<Socket*> Socket::OpenPipe(vm::Heap& heap) {
   return s;
 }
 
+absl::StatusOr<Socket*> Socket::OpenMailbox(vm::Heap& heap, std::shared_ptr<Mailbox> mailbox,
+                                             Mailbox::Side side, const std::string& url) {
+  SocketParts parts;
+  parts.watch = std::make_unique<PeerWatch>();
+  parts.protocol = "pair";
+  parts.endpoint = url;
+  if (side == Mailbox::kParent) parts.listen_url = url;
+  Socket* s = heap.New<Socket>(std::move(parts));
+  if (s == nullptr) return absl::ResourceExhaustedError("out of memory");
+  s->nng_open_ = false;
+  s->mailbox_ = std::move(mailbox);
+  s->side_ = side;
+  s->watch_->pipes.store(1);
+  return s;
+}
+
 absl::Status Socket::DialPipe(std::string_view url) {
   std::string what = absl::StrCat("nng-dial ", AsAbsl(url));
   ETA_RETURN_IF_ERROR(CheckOpen(what));
@@ -289,6 +305,11 @@ void Socket::Close(bool process_ends) {
   if (closed_) return;
   closed_ = true;
   lookahead_.Reset();
+  if (mailbox_ != nullptr) {
+    // What this end sent stays in the mailbox for the peer.
+    mailbox_->Close(side_);
+    return;
+  }
   // A child process that has ended (spawn-kill, spawn-wait) takes nothing
   // more: a fin sent to it would only wait in nng for a connection that is
   // going, and nng 1.5 leaks a message sent just as its pipe closes.
@@ -334,11 +355,6 @@ void Socket::Close(bool process_ends) {
   watch_->event_fd = -1;
 }
 
-bool Socket::Delivered() const {
-  return delivery_ != nullptr &&
-         delivery_->received_by_parent.load() >= delivery_->sent_to_parent.load();
-}
-
 void Socket::Linger() {
   // nng drops messages still queued when a socket closes (it has no
   // linger): give what was sent just now time to leave, while a peer is
@@ -346,12 +362,10 @@ void Socket::Linger() {
   // request arrived.
   if (protocol_ == "req" && last_receive_ > last_send_) return;
   auto deadline = last_send_ + kLinger;
-  // It ends early when the peer hangs up, or when the parent of a thread's
-  // mailbox has received everything. (Closing as soon as the bytes are
-  // written is not enough: nng drops a message that arrives just before
-  // its connection closes.)
-  while (watch_->pipes.load() > 0 && !Delivered() &&
-         std::chrono::steady_clock::now() < deadline) {
+  // It ends early when the peer hangs up. (Closing as soon as the bytes
+  // are written is not enough: nng drops a message that arrives just
+  // before its connection closes.)
+  while (watch_->pipes.load() > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::microseconds(500));
   }
 }
@@ -455,7 +469,7 @@ absl::Status Socket::ListenPrivate(std::string_view url) { return DoListen(url, 
 absl::Status Socket::DoListen(std::string_view url, int permissions) {
   std::string what = absl::StrCat("nng-listen ", AsAbsl(url));
   ETA_RETURN_IF_ERROR(CheckOpen(what));
-  if (piped_) return PipedRefusal(what);
+  if (piped_ || mailbox_ != nullptr) return PipedRefusal(what);
   nng_listener listener;
   std::string nng_url = NngUrl(url);
   if (NeedsNngResolver(nng_url)) {
@@ -489,7 +503,7 @@ absl::Status Socket::DoListen(std::string_view url, int permissions) {
 absl::Status Socket::Dial(std::string_view url, DialMode mode) {
   std::string what = absl::StrCat("nng-dial ", AsAbsl(url));
   ETA_RETURN_IF_ERROR(CheckOpen(what));
-  if (piped_) return PipedRefusal(what);
+  if (piped_ || mailbox_ != nullptr) return PipedRefusal(what);
   std::string nng_url(url);
   int rv = 0;
   if (mode == DialMode::kOnce) {
@@ -523,6 +537,11 @@ int DialOnce(nng_socket socket, const std::string& url) {
 
 absl::StatusOr<bool> Socket::Send(std::string_view bytes, int32_t timeout_ms) {
   ETA_RETURN_IF_ERROR(CheckOpen("send!"));
+  if (mailbox_ != nullptr) {
+    // Without waiting (the builtins wait, through the scheduler).
+    std::string message(bytes);
+    return mailbox_->Send(side_, message, nullptr) != Mailbox::Sent::kFull;
+  }
   if (piped_) {
     last_send_ = std::chrono::steady_clock::now();
     // A peer that went takes nothing more (nng would keep the message
@@ -546,10 +565,7 @@ absl::StatusOr<bool> Socket::Send(std::string_view bytes, int32_t timeout_ms) {
   // Where the queue has room the message is sent at once, without a
   // wait's thread switches; only a full queue waits.
   int rv = nng_sendmsg(socket_, msg, NNG_FLAG_NONBLOCK);
-  if (rv == 0) {
-    if (delivery_) delivery_->sent_to_parent.fetch_add(1);
-    return true;
-  }
+  if (rv == 0) return true;
   if (rv != NNG_EAGAIN || timeout_ms == 0) {
     nng_msg_free(msg);
     if (rv == NNG_EAGAIN) return false;
@@ -558,10 +574,7 @@ absl::StatusOr<bool> Socket::Send(std::string_view bytes, int32_t timeout_ms) {
   nng_aio_set_msg(aio_, msg);
   nng_send_aio(socket_, aio_);
   rv = AwaitAio(timeout_ms);
-  if (rv == 0) {
-    if (delivery_) delivery_->sent_to_parent.fetch_add(1);
-    return true;
-  }
+  if (rv == 0) return true;
   nng_msg_free(nng_aio_get_msg(aio_));  // not sent: still ours
   nng_aio_set_msg(aio_, nullptr);
   if (rv == NNG_ETIMEDOUT) return false;
@@ -631,6 +644,17 @@ absl::StatusOr<Message> Socket::ReceiveOne(int32_t timeout_ms, bool* peer_gone) 
     }
   }
   bool watching = WatchesPeer();
+  if (mailbox_ != nullptr) {
+    // Without waiting (the builtins wait, through the scheduler).
+    std::string bytes;
+    switch (mailbox_->Receive(side_, &bytes, nullptr)) {
+      case Mailbox::Taken::kMessage: return Message(std::move(bytes));
+      case Mailbox::Taken::kGone:
+        if (peer_gone != nullptr) *peer_gone = watching;
+        return Message();
+      case Mailbox::Taken::kEmpty: return Message();
+    }
+  }
   if (piped_) return ReceiveFromPipe(timeout_ms, watching, peer_gone);
   bool lost = watching && watch_->lost.load();
   int rv = NNG_EAGAIN;
@@ -652,7 +676,6 @@ absl::StatusOr<Message> Socket::ReceiveOne(int32_t timeout_ms, bool* peer_gone) 
   }
   if (rv == 0) {
     last_receive_ = std::chrono::steady_clock::now();
-    if (thread_ && nng_msg_len(msg) > 0) thread_->received_by_parent.fetch_add(1);
     return Message(msg);
   }
   if (watching && watch_->lost.load() &&
@@ -695,12 +718,24 @@ void Socket::AwaitChildEnd() {
   child_->Reap(true);
 }
 
-absl::StatusOr<int> Socket::ReceiveFd() {
-  ETA_RETURN_IF_ERROR(CheckOpen("nng-poll"));
-  if (int rv = MakeReceiveFd(); rv != 0) {
-    return NngError(absl::StrCat("nng-poll: ", protocol_, " socket"), rv);
+absl::StatusOr<int> Socket::ReceiveFd(std::string_view who) {
+  ETA_RETURN_IF_ERROR(CheckOpen(who));
+  if (int rv = mailbox_ != nullptr ? NNG_ENOTSUP : MakeReceiveFd(); rv != 0) {
+    return NngError(absl::StrCat(AsAbsl(who), ": ", protocol_, " socket"), rv);
   }
   return recv_fd_;
+}
+
+absl::StatusOr<int> Socket::SendFd() {
+  ETA_RETURN_IF_ERROR(CheckOpen("send!"));
+  if (send_fd_ < 0) {
+    int fd;
+    int rv = piped_ || mailbox_ != nullptr ? NNG_ENOTSUP
+                                           : nng_socket_get_int(socket_, NNG_OPT_SENDFD, &fd);
+    if (rv != 0) return NngError(absl::StrCat("send!: ", protocol_, " socket"), rv);
+    send_fd_ = fd;
+  }
+  return send_fd_;
 }
 
 void Socket::Subscribe(std::string topic) {
@@ -729,7 +764,7 @@ bool Socket::Accepts(std::string_view topic) const {
 }
 
 absl::Status Socket::SetRecvMaxBytes(size_t bytes) {
-  if (piped_) {
+  if (piped_ || mailbox_ != nullptr) {
     recv_max_bytes_ = bytes;
     return absl::OkStatus();
   }
@@ -741,12 +776,15 @@ absl::Status Socket::SetRecvMaxBytes(size_t bytes) {
 }
 
 absl::Status Socket::SetIntOption(const char* nng_name, int value) {
-  if (piped_) {
+  if (piped_ || mailbox_ != nullptr) {
     int* option = PipedBuffer(nng_name);
     // nng's range for its buffers.
     int rv = option == nullptr ? NNG_ENOTSUP : value > 8192 ? NNG_EINVAL : 0;
     if (rv != 0) return NngError(absl::StrCat("nng-set-option ", nng_name), rv);
     *option = value;
+    if (mailbox_ != nullptr) {
+      mailbox_->set_buffer(side_, std::string_view(nng_name) == NNG_OPT_RECVBUF, value);
+    }
     return absl::OkStatus();
   }
   if (int rv = nng_socket_set_int(socket_, nng_name, value); rv != 0) {
@@ -756,7 +794,7 @@ absl::Status Socket::SetIntOption(const char* nng_name, int value) {
 }
 
 absl::StatusOr<int> Socket::GetIntOption(const char* nng_name) {
-  if (piped_) {
+  if (piped_ || mailbox_ != nullptr) {
     int* option = PipedBuffer(nng_name);
     if (option == nullptr) return NngError(absl::StrCat("nng-get-option ", nng_name), NNG_ENOTSUP);
     return *option;
@@ -769,7 +807,7 @@ absl::StatusOr<int> Socket::GetIntOption(const char* nng_name) {
 }
 
 absl::Status Socket::SetMsOption(const char* nng_name, int32_t ms) {
-  if (piped_) {
+  if (piped_ || mailbox_ != nullptr) {
     if (std::string_view(nng_name) != NNG_OPT_RECONNMINT) {
       return NngError(absl::StrCat("nng-set-option ", nng_name), NNG_ENOTSUP);
     }
@@ -784,7 +822,7 @@ absl::Status Socket::SetMsOption(const char* nng_name, int32_t ms) {
 }
 
 absl::StatusOr<int32_t> Socket::GetMsOption(const char* nng_name) {
-  if (piped_) {
+  if (piped_ || mailbox_ != nullptr) {
     if (std::string_view(nng_name) != NNG_OPT_RECONNMINT) {
       return NngError(absl::StrCat("nng-get-option ", nng_name), NNG_ENOTSUP);
     }
@@ -828,7 +866,9 @@ absl::StatusOr<Message> Socket::ReceiveFromPipe(int32_t timeout_ms, bool watchin
 
 absl::Status Socket::PipedRefusal(const std::string& what) const {
   return absl::UnavailableError(absl::StrCat(
-      what, ": ", nng_strerror(NNG_ENOTSUP), " (a mailbox connects to its parent only)"));
+      what, ": ", nng_strerror(NNG_ENOTSUP),
+      role_ == Role::kThread ? " (a thread's socket connects to its thread only)"
+                             : " (a mailbox connects to its parent only)"));
 }
 
 int* Socket::PipedBuffer(const char* nng_name) {

@@ -24,6 +24,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "net/ipc_pipe.h"
+#include "net/mailbox.h"
 #include "vm/heap.h"
 #include "vm/object.h"
 #include "vm/value.h"
@@ -133,22 +134,18 @@ struct ChildProcess {
   int ExitCode() const;
 };
 
-// ThreadPeer is the VM thread started by spawn-thread[-with].
+// ThreadPeer is the actor started by spawn-thread[-with], as its parent
+// sees it.
 struct ThreadPeer {
   std::mutex mutex;
-  std::condition_variable changed;  // finished or done
   bool finished = false;  // its outcome is known (failed, error)
   bool done = false;      // its VM, and so its mailbox, is gone
-  // Messages the thread's mailbox sent and those the parent's socket has
-  // received: once the parent has them all, closing the mailbox need not
-  // linger.
-  std::atomic<uint64_t> sent_to_parent{0};
-  std::atomic<uint64_t> received_by_parent{0};
   bool failed = false;
   std::string error;  // the uncaught error's first report line when failed
   std::string reason;  // its message alone: the REASON of (down _ (error "..."))
-  std::thread thread;  // joined by thread-join or when the parent VM ends
-  nng_socket parent_socket;  // closed when the parent VM ends
+  // The tasks waiting for `done` (thread-join, the parent's end).
+  std::vector<std::shared_ptr<Task>> joiners;
+  std::shared_ptr<Mailbox> mailbox;  // closed on the parent's side when the parent ends
 };
 
 // Role says what is at the other end of an actor socket.
@@ -192,6 +189,10 @@ class Socket : public vm::ForeignObject {
   // Make and Adopt are Open in two steps, which may be on two threads.
   static absl::StatusOr<SocketParts> Make(std::string_view name);
   static absl::StatusOr<Socket*> Adopt(vm::Heap& heap, SocketParts parts);
+  // OpenMailbox makes `side` of an in-memory mailbox, a pair socket
+  // connected already whose endpoint is `url`; it cannot listen or dial.
+  static absl::StatusOr<Socket*> OpenMailbox(vm::Heap& heap, std::shared_ptr<Mailbox> mailbox,
+                                             Mailbox::Side side, const std::string& url);
   // OpenPipe makes a pair socket that uses no nng socket: a mailbox whose
   // one peer, the parent, listens on an ipc endpoint (DialPipe). It talks
   // through an IpcPipe on the VM's thread, and nng starts no threads for
@@ -266,9 +267,10 @@ class Socket : public vm::ForeignObject {
   }
   std::shared_ptr<ChildProcess>& child() { return child_; }
   std::shared_ptr<ThreadPeer>& thread() { return thread_; }
-  // set_delivery: this is the mailbox of the thread `peer`, which counts
-  // what it sends.
-  void set_delivery(std::shared_ptr<ThreadPeer> peer) { delivery_ = std::move(peer); }
+  // mailbox is the in-memory connection of a socket made by OpenMailbox,
+  // else nullptr; mailbox_side its side.
+  Mailbox* mailbox() const { return mailbox_.get(); }
+  Mailbox::Side mailbox_side() const { return side_; }
   bool monitored() const { return monitored_; }
   void set_monitored(bool on) {
     monitored_ = on;
@@ -277,14 +279,14 @@ class Socket : public vm::ForeignObject {
   // WatchesPeer: a lost peer ends receives (actor roles and monitors).
   bool WatchesPeer() const { return role_ != Role::kPlain || monitored_; }
   // Handshakes: both ends are the actor sockets of a parent and a spawned
-  // process, which close with the handshake of Close. (A thread's sockets
-  // linger instead, ending when the parent has everything: over inproc,
-  // nng 1.5 leaks a message sent as the receiving end closes.)
+  // process, which close with the handshake of Close. (A thread actor's
+  // mailbox keeps what was sent for the peer when it closes.)
   bool Handshakes() const {
-    return role_ == Role::kChild || (role_ == Role::kMailbox && delivery_ == nullptr);
+    return role_ == Role::kChild || (role_ == Role::kMailbox && mailbox_ == nullptr);
   }
   // (A socket made by OpenPipe learns of its peer's end by looking.)
   bool peer_lost() const {
+    if (mailbox_ != nullptr) return mailbox_->Closed(Mailbox::Other(side_));
     return watch_->lost.load() || (pipe_ != nullptr && pipe_->HungUp());
   }
   // MarkPeerLost: the peer is gone without ever connecting (a mailbox whose
@@ -292,6 +294,7 @@ class Socket : public vm::ForeignObject {
   void MarkPeerLost();
   // peer_count: the connections open now (dialled or accepted).
   int peer_count() const {
+    if (mailbox_ != nullptr) return peer_lost() ? 0 : 1;
     return pipe_ != nullptr && pipe_->HungUp() ? 0 : watch_->pipes.load();
   }
   int peer_event_fd() const { return watch_->event_fd; }
@@ -306,8 +309,17 @@ class Socket : public vm::ForeignObject {
   Message& lookahead() { return lookahead_; }
 
   // ReceiveFd returns a descriptor that polls readable when a message can
-  // be received.
-  absl::StatusOr<int> ReceiveFd();
+  // be received (not for a mailbox).
+  absl::StatusOr<int> ReceiveFd(std::string_view who = "nng-poll");
+  // SendFd returns a descriptor that polls readable when a message can be
+  // sent (nng sockets only).
+  absl::StatusOr<int> SendFd();
+  // The end of a surveyor's current survey, if one was sent.
+  const std::optional<std::chrono::steady_clock::time_point>& survey_deadline() const {
+    return survey_deadline_;
+  }
+  // piped: made by OpenPipe (its waits block the thread).
+  bool piped() const { return piped_; }
 
   // Topic filters (sub sockets): a message is delivered when its topic
   // starts with one of them.
@@ -347,9 +359,6 @@ class Socket : public vm::ForeignObject {
   void CloseHandshake();
   // Close(process_ends) is Close, or Release's close with process_ends.
   void Close(bool process_ends);
-  // Delivered: this is a thread's mailbox whose parent has received every
-  // message it sent.
-  bool Delivered() const;
   // SendFin sends this end's fin unless it has (without waiting); false
   // when it could not be queued.
   bool SendFin();
@@ -411,7 +420,9 @@ class Socket : public vm::ForeignObject {
   Role role_ = Role::kPlain;
   std::shared_ptr<ChildProcess> child_;
   std::shared_ptr<ThreadPeer> thread_;
-  std::shared_ptr<ThreadPeer> delivery_;
+  std::shared_ptr<Mailbox> mailbox_;
+  Mailbox::Side side_ = Mailbox::kParent;
+  int send_fd_ = -1;
   bool monitored_ = false;
   bool reported_ = false;
   bool fin_sent_ = false;      // the handshake: this end's fin is sent

@@ -154,9 +154,22 @@ absl::StatusOr<ReadyVM> ThreadHost::MakeVM() {
   return ready;
 }
 
-absl::Status ThreadHost::WithNewVM(const std::function<absl::Status(vm::VM&)>& body) {
+namespace {
+
+class HostedReadyVM : public net::HostedVM {
+ public:
+  explicit HostedReadyVM(ReadyVM ready) : ready_(std::move(ready)) {}
+  vm::VM& vm() override { return *ready_.vm; }
+
+ private:
+  ReadyVM ready_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<net::HostedVM>> ThreadHost::NewVM() {
   ETA_ASSIGN_OR_RETURN(ReadyVM ready, spare_.Take());
-  return body(*ready.vm);
+  return std::make_unique<HostedReadyVM>(std::move(ready));
 }
 
 absl::StatusOr<std::string> ThreadHost::LoadFile(vm::VM& vm, const std::string& path) {

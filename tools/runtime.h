@@ -105,14 +105,14 @@ class ProgramCache {
 // Making a VM (builtins, prelude) costs about as much as a thread's whole
 // start otherwise, so from the first thread on the host keeps one VM made
 // in advance, on a thread of its own: a new thread takes it and the next
-// is made while that thread runs. A VM is used by one thread only, never
-// again: each thread VM starts fresh.
+// is made while that thread runs. A VM is used by one actor only, never
+// again: each actor's VM starts fresh.
 class ThreadHost : public net::ThreadHost {
  public:
   explicit ThreadHost(std::vector<std::string> search_path)
       : programs_(std::move(search_path)), spare_([this] { return MakeVM(); }) {}
   ~ThreadHost() override;
-  absl::Status WithNewVM(const std::function<absl::Status(vm::VM&)>& body) override;
+  absl::StatusOr<std::unique_ptr<net::HostedVM>> NewVM() override;
   // LoadFile compiles a file once per process: later threads reuse the
   // compiled modules while none of the files read has changed.
   absl::StatusOr<std::string> LoadFile(vm::VM& vm, const std::string& path) override;

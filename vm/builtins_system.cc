@@ -99,26 +99,6 @@ Value MonotonicMs(VM& vm, Arguments args) {
       std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
 }
 
-// (%sleep-ms ms): blocks this thread for `ms` milliseconds (a non-negative
-// real, fractions allowed), resuming the sleep when a signal interrupts it.
-Value SleepMs(VM& vm, Arguments args) {
-  Value ms = args[0];
-  if (!ms.IsNumber()) {
-    return vm.RaiseTypeError("%sleep-ms", 1, "a non-negative real", ms);
-  }
-  double millis = ms.AsDouble();
-  if (!(millis >= 0) || std::isinf(millis)) {
-    return vm.RaiseRangeError("%sleep-ms", 1, "must be a finite non-negative number", ms);
-  }
-  double whole_seconds = std::floor(millis / 1000);
-  struct timespec remaining;
-  remaining.tv_sec = static_cast<time_t>(whole_seconds);
-  remaining.tv_nsec = static_cast<long>((millis - whole_seconds * 1000) * 1e6);
-  if (remaining.tv_nsec > 999999999) remaining.tv_nsec = 999999999;
-  while (::nanosleep(&remaining, &remaining) != 0 && errno == EINTR) {
-  }
-  return Value::Unspecified();
-}
 
 Value Platform(VM& vm, Arguments args) {
 #if defined(__linux__)
@@ -139,7 +119,6 @@ const PrimitiveSpec kSystemPrimitives[] = {
     {"current-time-ms", 0, 0, CurrentTimeMs},
     {"current-time-us", 0, 0, CurrentTimeUs},
     {"%monotonic-ms", 0, 0, MonotonicMs},
-    {"%sleep-ms", 1, 1, SleepMs},
     {"platform", 0, 0, Platform},
 };
 

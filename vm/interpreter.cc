@@ -60,6 +60,7 @@ Value VM::Execute(size_t entry_frames) {
     globals = fn->globals;                                                 \
     for (uint32_t i = argc; i < fn->frame_size; ++i) locals[i] = Value::Undefined(); \
     sp = locals + fn->frame_size;                                          \
+    if (--reductions_ <= 0) goto do_preempt;                               \
     DISPATCH();                                                            \
   } while (0)
 #define RAISE(value_expr)  \
@@ -83,6 +84,14 @@ Value VM::Execute(size_t entry_frames) {
 #error "the interpreter needs computed goto (GCC or Clang)"
 #endif
 
+  // A slice that stopped in a primitive's wait calls it again.
+  if (resume_call_) {
+    resume_call_ = false;
+    argc = resume_argc_;
+    tail = resume_tail_;
+    sp = stack + resume_slot_ + argc + 1;
+    goto do_call;
+  }
   DISPATCH();
 
   CASE(NOP) { DISPATCH(); }
@@ -209,6 +218,7 @@ Value VM::Execute(size_t entry_frames) {
   CASE(JUMP) {
     int32_t offset = static_cast<int32_t>(*pc++);
     pc += offset;
+    if (offset < 0 && --reductions_ <= 0) goto do_preempt;  // a loop
     DISPATCH();
   }
   CASE(JUMP_IF_FALSE) {
@@ -684,6 +694,14 @@ do_call: {
     Value result = prim->function(*this, Arguments{callee_slot + 1,
                                                    static_cast<int>(argc)});
     if (result.IsRaise()) {
+      if (result.IsSuspend()) {
+        // It waits: the call stays on the stack, to be made again.
+        resume_call_ = true;
+        resume_slot_ = static_cast<size_t>(callee_slot - stack);
+        resume_argc_ = argc;
+        resume_tail_ = tail;
+        return result;
+      }
       sp = callee_slot;
       sp_ = static_cast<size_t>(sp - stack);
       raised = result;
@@ -870,6 +888,16 @@ do_special: {
       break;
   }
   RAISE(RaiseError("internal-error", "unknown special primitive"));
+}
+
+do_preempt: {
+  // The slice's reductions are used up: stop here (Start), or let others
+  // run and go on.
+  SYNC();
+  reductions_ = kReductionBudget;
+  if (suspendable_) return Value::SuspendMarker();
+  if (preemption_ != nullptr) preemption_->Yield(*this);
+  DISPATCH();
 }
 
 do_raise: {

@@ -39,6 +39,9 @@ class Value {
   static constexpr Value Bool(bool b) { return b ? True() : False(); }
   static constexpr Value Eof() { return Value(Tag::kEof, 0); }
   static constexpr Value RaiseMarker() { return Value(Tag::kRaise, 0); }
+  // SuspendMarker is what a primitive returns to wait (VM::CanSuspend): a
+  // raise marker of its own, so that the usual IsRaise test passes it on.
+  static constexpr Value SuspendMarker() { return Value(Tag::kRaise, 1); }
   static constexpr Value Fixnum(int64_t i) {
     return Value(Tag::kFixnum, static_cast<uint64_t>(i));
   }
@@ -67,6 +70,7 @@ class Value {
   bool IsChar() const { return Is(Tag::kChar); }
   bool IsEof() const { return Is(Tag::kEof); }
   bool IsRaise() const { return Is(Tag::kRaise); }
+  bool IsSuspend() const { return Is(Tag::kRaise) && bits_ == 1; }
   bool IsObject() const { return Is(Tag::kObject); }
 
   int64_t AsFixnum() const { return static_cast<int64_t>(bits_); }

@@ -72,6 +72,7 @@ void VM::TraceRoots(Tracer& tracer) {
   tracer.Mark(winders_);
   tracer.Mark(pending_raise_);
   tracer.Mark(uncaught_);
+  tracer.Mark(result_);
   tracer.Mark(output_port_);
   tracer.Mark(error_port_);
   tracer.Mark(input_port_);
@@ -399,7 +400,10 @@ Global* VM::FindGlobal(std::string_view module, std::string_view name) {
   return nullptr;
 }
 
-absl::StatusOr<Value> VM::Call(Value procedure, absl::Span<const Value> args) {
+absl::StatusOr<size_t> VM::BeginCall(Value procedure, absl::Span<const Value> args) {
+  if (!IsType(procedure, ObjectType::kClosure) && !IsType(procedure, ObjectType::kPrimitive)) {
+    return absl::InvalidArgumentError("VM::Call: not a procedure");
+  }
   if (sp_ + args.size() + 64 > stack_.size()) GrowStack(sp_ + args.size() + 64);
   // Layout: [entry closure][procedure][args...]; the entry closure runs a
   // two-instruction trampoline (CALL argc; RETURN) so the interpreter can
@@ -410,40 +414,72 @@ absl::StatusOr<Value> VM::Call(Value procedure, absl::Span<const Value> args) {
   for (Value v : args) stack_[sp_++] = v;
   uncaught_ = Value::Undefined();
   ++run_id_;
-  size_t entry_frames = frames_.size();
-  Value result;
-  if (IsType(procedure, ObjectType::kClosure) ||
-      IsType(procedure, ObjectType::kPrimitive)) {
-    uint32_t argc = static_cast<uint32_t>(args.size());
-    trampoline_.code = {static_cast<uint32_t>(Opcode::kCALL), argc,
-                        static_cast<uint32_t>(Opcode::kRETURN)};
-    trampoline_.module = builtins_;
-    trampoline_.name = "<entry>";
-    trampoline_.max_stack = argc + 1;
-    trampoline_.constants = builtins_->constants.data();
-    trampoline_.globals = builtins_->globals.data();
-    trampoline_.Finish();
-    Closure* entry = heap_.NewClosure(&trampoline_, 0);
-    if (!entry) {
-      sp_ = slot;
-      return absl::ResourceExhaustedError("out of memory");
-    }
-    stack_[slot] = Value::FromObject(entry);
-    frames_.push_back(Frame{entry, trampoline_.code.data(),
-                            static_cast<uint32_t>(slot + 1), 0});
-    result = Execute(entry_frames);
-  } else {
+  uint32_t argc = static_cast<uint32_t>(args.size());
+  trampoline_.code = {static_cast<uint32_t>(Opcode::kCALL), argc,
+                      static_cast<uint32_t>(Opcode::kRETURN)};
+  trampoline_.module = builtins_;
+  trampoline_.name = "<entry>";
+  trampoline_.max_stack = argc + 1;
+  trampoline_.constants = builtins_->constants.data();
+  trampoline_.globals = builtins_->globals.data();
+  trampoline_.Finish();
+  Closure* entry = heap_.NewClosure(&trampoline_, 0);
+  if (!entry) {
     sp_ = slot;
-    return absl::InvalidArgumentError("VM::Call: not a procedure");
+    return absl::ResourceExhaustedError("out of memory");
   }
+  stack_[slot] = Value::FromObject(entry);
+  frames_.push_back(Frame{entry, trampoline_.code.data(), static_cast<uint32_t>(slot + 1), 0});
+  return slot;
+}
+
+void VM::EndCall(size_t slot, size_t entry_frames) {
   frames_.resize(entry_frames);
   sp_ = slot;
   frame_limit_ = options_.max_frames;
+}
+
+absl::StatusOr<Value> VM::Call(Value procedure, absl::Span<const Value> args) {
+  size_t entry_frames = frames_.size();
+  ETA_ASSIGN_OR_RETURN(size_t slot, BeginCall(procedure, args));
+  // A call from C++ runs to its end: its caller waits for the result.
+  bool suspendable = std::exchange(suspendable_, false);
+  Value result = Execute(entry_frames);
+  suspendable_ = suspendable;
+  EndCall(slot, entry_frames);
   if (result.IsRaise()) {
     pending_raise_ = Value::Undefined();
     return absl::AbortedError("uncaught error");
   }
   return result;
+}
+
+absl::StatusOr<VM::Outcome> VM::Start(Value procedure, absl::Span<const Value> args) {
+  if (started_) return absl::FailedPreconditionError("VM::Start: a run is in progress");
+  start_frames_ = frames_.size();
+  ETA_ASSIGN_OR_RETURN(start_slot_, BeginCall(procedure, args));
+  started_ = true;
+  result_ = Value::Undefined();
+  suspendable_ = true;
+  return FinishSlice(Execute(start_frames_));
+}
+
+VM::Outcome VM::Resume() {
+  suspendable_ = true;
+  return FinishSlice(Execute(start_frames_));
+}
+
+VM::Outcome VM::FinishSlice(Value r) {
+  suspendable_ = false;
+  if (r.IsSuspend()) return Outcome::kSuspended;
+  started_ = false;
+  EndCall(start_slot_, start_frames_);
+  if (r.IsRaise()) {
+    pending_raise_ = Value::Undefined();
+    return Outcome::kFailed;
+  }
+  result_ = r;
+  return Outcome::kReturned;
 }
 
 absl::StatusOr<Value> VM::RunModuleBody(std::string_view name) {

@@ -82,6 +82,15 @@ class VMExtension {
   virtual void Trace(Tracer& tracer) {}
 };
 
+// Preemption is told when a VM has used up its reductions where it cannot
+// stop (a C++ caller waits for its result, VM::Call): it lets other actors
+// run, then the VM goes on.
+class Preemption {
+ public:
+  virtual ~Preemption() = default;
+  virtual void Yield(VM& vm) = 0;
+};
+
 class VM {
  public:
   explicit VM(VMOptions options);
@@ -189,6 +198,28 @@ class VM {
   // runs until it returns. On an uncaught raise it returns an error status
   // and uncaught_error() holds the raised value.
   absl::StatusOr<Value> Call(Value procedure, absl::Span<const Value> args);
+  // ---- Running in slices (net/'s scheduler) ----
+  // A VM started with Start runs until its procedure returns, or stops
+  // between two instructions: when a primitive waits (it returns
+  // SuspendMarker, allowed while CanSuspend) or when it has used up
+  // kReductionBudget reductions (calls and backward jumps, as Erlang counts
+  // them). Resume goes on from there; a primitive that waited is called
+  // again with the same arguments. Only Start's own run can stop: a Call
+  // from C++ inside it runs to its end (its waits block, its preemptions
+  // call the Preemption).
+  static constexpr int32_t kReductionBudget = 4000;
+  enum class Outcome { kReturned, kSuspended, kFailed };
+  // kFailed: an uncaught raise (uncaught_error()); an error status only
+  // when the call could not start (not a procedure, out of memory).
+  absl::StatusOr<Outcome> Start(Value procedure, absl::Span<const Value> args);
+  Outcome Resume();
+  // result is the value of a Start that returned (kReturned).
+  Value result() const { return result_; }
+  bool CanSuspend() const { return suspendable_; }
+  void set_preemption(Preemption* p) { preemption_ = p; }
+  // The reductions left in the current slice.
+  int32_t reductions() const { return reductions_; }
+
   // uncaught_error is the value of the last uncaught raise, or Undefined.
   Value uncaught_error() const { return uncaught_; }
   // DescribeUncaught renders the uncaught error report (kind, message,
@@ -229,7 +260,15 @@ class VM {
   static constexpr size_t kStackOverflowHeadroom = 10000;
 
   void TraceRoots(Tracer& tracer);
-  Value Execute(size_t entry_frames);  // interpreter.cc
+  // Execute runs the frames above `entry_frames` (interpreter.cc). It
+  // returns SuspendMarker when the run stopped early (Start).
+  Value Execute(size_t entry_frames);
+  // BeginCall lays out a call of `procedure` (as Call and Start do) and
+  // returns the stack slot it starts at; EndCall clears it after the run.
+  absl::StatusOr<size_t> BeginCall(Value procedure, absl::Span<const Value> args);
+  void EndCall(size_t slot, size_t entry_frames);
+  // FinishSlice ends a Start or Resume slice that Execute left with `r`.
+  Outcome FinishSlice(Value r);
   Global* NewGlobal(Value name, LoadedModule* owner);
   void GrowStack(size_t needed);
   // The following raise (set pending_raise_) and return the raise marker.
@@ -278,6 +317,20 @@ class VM {
   uint64_t gensym_counter_ = 0;
   std::vector<Value> extra_roots_;
   Function trampoline_;  // entry code used by Call
+  // Slices: a Start's slot and frames, while it runs or is suspended; a
+  // primitive call to make again on Resume (the callee's stack slot, its
+  // argument count, whether it was a tail call).
+  bool suspendable_ = false;
+  bool started_ = false;
+  size_t start_slot_ = 0;
+  size_t start_frames_ = 0;
+  bool resume_call_ = false;
+  size_t resume_slot_ = 0;
+  uint32_t resume_argc_ = 0;
+  bool resume_tail_ = false;
+  int32_t reductions_ = kReductionBudget;
+  Preemption* preemption_ = nullptr;
+  Value result_ = Value::Undefined();
   std::unique_ptr<VMExtension> extension_;
 };
 
