@@ -137,13 +137,27 @@ void ProgramCache::Verified(const std::string& path,
 
 ThreadHost::~ThreadHost() = default;
 
+absl::StatusOr<std::shared_ptr<const vm::VM>> SharedBase() {
+  // Made once per process and never destroyed: every VM made from it (an
+  // actor on a scheduler thread too) reads it to the process's end.
+  static const absl::StatusOr<std::shared_ptr<const vm::VM>>* const base = [] {
+    auto vm = std::make_shared<vm::VM>(vm::VMOptions{});
+    AddRuntimePrimitives(*vm);
+    absl::Status loaded = LoadPrelude(*vm);
+    vm->Freeze();
+    return new absl::StatusOr<std::shared_ptr<const vm::VM>>(
+        loaded.ok() ? absl::StatusOr<std::shared_ptr<const vm::VM>>(std::move(vm))
+                    : absl::StatusOr<std::shared_ptr<const vm::VM>>(loaded));
+  }();
+  return *base;
+}
+
 absl::StatusOr<ReadyVM> MakeReadyVM(vm::VMOptions options) {
+  ETA_ASSIGN_OR_RETURN(std::shared_ptr<const vm::VM> base, SharedBase());
   ReadyVM ready;
   ready.evaluator = std::make_unique<ProgramEvaluator>("%eval");
-  ready.vm = std::make_unique<vm::VM>(std::move(options));
-  AddRuntimePrimitives(*ready.vm);
+  ready.vm = std::make_unique<vm::VM>(std::move(options), std::move(base));
   ready.vm->set_evaluator(ready.evaluator.get());
-  ETA_RETURN_IF_ERROR(LoadPrelude(*ready.vm));
   return ready;
 }
 
@@ -168,7 +182,7 @@ class HostedReadyVM : public net::HostedVM {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<net::HostedVM>> ThreadHost::NewVM() {
-  ETA_ASSIGN_OR_RETURN(ReadyVM ready, spare_.Take());
+  ETA_ASSIGN_OR_RETURN(ReadyVM ready, MakeVM());
   return std::make_unique<HostedReadyVM>(std::move(ready));
 }
 

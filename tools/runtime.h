@@ -15,7 +15,6 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "net/actors.h"
-#include "net/spare.h"
 #include "tools/evaluator.h"
 #include "tools/runtime_primitives.h"
 #include "vm/module.pb.h"
@@ -30,7 +29,11 @@ struct ReadyVM {
   std::unique_ptr<vm::VM> vm;
 };
 
-// MakeReadyVM makes a ReadyVM with `options`.
+// SharedBase is the process's frozen VM with the runtime's builtins and the
+// prelude (made on first use), which every ReadyVM shares (VM::Freeze).
+absl::StatusOr<std::shared_ptr<const vm::VM>> SharedBase();
+
+// MakeReadyVM makes a ReadyVM with `options`, from the SharedBase.
 absl::StatusOr<ReadyVM> MakeReadyVM(vm::VMOptions options);
 
 // LoadPrelude loads and runs the embedded prelude in `vm`.
@@ -101,16 +104,12 @@ class ProgramCache {
 
 // ThreadHost makes the VMs of spawn-thread and spawn-thread-with: builtins,
 // prelude, eval, module loading from the search path.
-//
-// Making a VM (builtins, prelude) costs about as much as a thread's whole
-// start otherwise, so from the first thread on the host keeps one VM made
-// in advance, on a thread of its own: a new thread takes it and the next
-// is made while that thread runs. A VM is used by one actor only, never
-// again: each actor's VM starts fresh.
+// A VM is used by one actor only, never again: each actor's VM starts
+// fresh (from the SharedBase, so at little cost).
 class ThreadHost : public net::ThreadHost {
  public:
   explicit ThreadHost(std::vector<std::string> search_path)
-      : programs_(std::move(search_path)), spare_([this] { return MakeVM(); }) {}
+      : programs_(std::move(search_path)) {}
   ~ThreadHost() override;
   absl::StatusOr<std::unique_ptr<net::HostedVM>> NewVM() override;
   // LoadFile compiles a file once per process: later threads reuse the
@@ -121,8 +120,6 @@ class ThreadHost : public net::ThreadHost {
   absl::StatusOr<ReadyVM> MakeVM();
 
   ProgramCache programs_;
-  // Last: its maker thread, stopped first, uses the members above.
-  net::Spare<ReadyVM> spare_;
 };
 
 }  // namespace eta::tools

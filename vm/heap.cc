@@ -1,5 +1,6 @@
 #include "vm/heap.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace eta::vm {
@@ -45,8 +46,10 @@ void* Heap::Allocate(size_t bytes, uint8_t* size_class) {
   }
   size_t size = cls * kPoolGranule;
   if (chunk_cursor_ == nullptr || chunk_cursor_ + size > chunk_end_) {
-    chunk_cursor_ = static_cast<char*>(::operator new(kChunkBytes));
-    chunk_end_ = chunk_cursor_ + kChunkBytes;
+    size_t bytes = next_chunk_bytes_;
+    next_chunk_bytes_ = std::min(bytes * 2, kChunkBytes);
+    chunk_cursor_ = static_cast<char*>(::operator new(bytes));
+    chunk_end_ = chunk_cursor_ + bytes;
     chunks_.push_back(chunk_cursor_);
   }
   void* memory = chunk_cursor_;
@@ -93,8 +96,13 @@ void Heap::Link(Object* object, size_t bytes, uint8_t size_class) {
   allocated_since_gc_ += bytes;
 }
 
+void Heap::Freeze() {
+  for (Object* o = objects_; o != nullptr; o = o->next_) o->shared_ = true;
+  frozen_ = true;
+}
+
 void Heap::Collect() {
-  if (collecting_) return;
+  if (collecting_ || frozen_) return;
   collecting_ = true;
   Tracer tracer;
   if (root_tracer_) root_tracer_(tracer);
@@ -102,7 +110,7 @@ void Heap::Collect() {
   while (!tracer.worklist_.empty()) {
     Object* o = tracer.worklist_.back();
     tracer.worklist_.pop_back();
-    if (o->marked_) continue;
+    if (o->marked_ || o->shared_) continue;
     o->marked_ = true;
     TraceObjectFields(o, tracer);
   }

@@ -55,6 +55,9 @@ class Heap {
   // ReleaseResources runs ReleaseObject on every object, for a process that
   // ends without destroying the heap (VM::ReleaseForExit).
   void ReleaseResources();
+  // Freeze makes every object of this heap shared (Object::shared): it
+  // never collects again, and other heaps' collectors leave them alone.
+  void Freeze();
 
   // SetRootTracer installs the function that marks every root outside the
   // heap's own handle list (the VM's stack, globals, registers).
@@ -125,6 +128,9 @@ class Heap {
   // pool nothing, so use-after-free stays detectable.
   static constexpr size_t kPoolGranule = 16;
   static constexpr size_t kMaxPooledBytes = 256;
+  // Chunks grow from kFirstChunkBytes to kChunkBytes: a VM that holds
+  // little (a waiting actor) takes little.
+  static constexpr size_t kFirstChunkBytes = 4 * 1024;
   static constexpr size_t kChunkBytes = 256 * 1024;
 
   void MaybeCollect(size_t bytes);
@@ -139,6 +145,8 @@ class Heap {
   };
   FreeCell* free_lists_[kMaxPooledBytes / kPoolGranule + 1] = {};
   std::vector<char*> chunks_;
+  size_t next_chunk_bytes_ = kFirstChunkBytes;
+  bool frozen_ = false;
   char* chunk_cursor_ = nullptr;
   char* chunk_end_ = nullptr;
 

@@ -45,6 +45,9 @@ class Object {
  public:
   explicit Object(ObjectType type) : type_(type) {}
   ObjectType type() const { return type_; }
+  // shared: the object belongs to a frozen base VM (VM::Freeze), which
+  // the VMs made from it share read-only: no collector marks or frees it.
+  bool shared() const { return shared_; }
 
  private:
   friend class Heap;
@@ -52,6 +55,7 @@ class Object {
   ObjectType type_;
   bool marked_ = false;
   uint8_t size_class_ = 0;  // the heap's pool for this object; 0: none
+  bool shared_ = false;
 };
 
 struct Pair : Object {

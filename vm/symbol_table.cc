@@ -5,7 +5,12 @@
 namespace eta::vm {
 
 Symbol* SymbolTable::Intern(Heap& heap, std::string_view name) {
-  auto it = symbols_.find(absl::string_view(name.data(), name.size()));
+  absl::string_view key(name.data(), name.size());
+  if (base_ != nullptr) {
+    auto shared = base_->symbols_.find(key);
+    if (shared != base_->symbols_.end()) return shared->second;
+  }
+  auto it = symbols_.find(key);
   if (it != symbols_.end()) return it->second;
   Symbol* symbol = heap.New<Symbol>(std::string(name));
   if (symbol != nullptr) symbols_.emplace(absl::string_view(symbol->name), symbol);

@@ -20,6 +20,12 @@ class SymbolTable {
   // Intern returns the symbol named `name`, allocating it in `heap` on first
   // use (which may collect). Returns nullptr when the heap is full.
   Symbol* Intern(Heap& heap, std::string_view name);
+  // set_base has the table find the symbols of `base` (a frozen VM's,
+  // never changed again) before its own.
+  void set_base(const SymbolTable* base) {
+    base_ = base;
+    symbols_ = {};  // the base has the builtins' and prelude's names
+  }
   // Trace marks every interned symbol.
   void Trace(Tracer& tracer) const;
 
@@ -27,6 +33,7 @@ class SymbolTable {
   // Keys view each symbol's own name: symbols are never freed while the
   // table marks them, and the heap does not move objects.
   absl::flat_hash_map<absl::string_view, Symbol*> symbols_;
+  const SymbolTable* base_ = nullptr;
 };
 
 }  // namespace eta::vm

@@ -18,11 +18,14 @@ namespace {
 absl::string_view AsAbsl(std::string_view s) { return absl::string_view(s.data(), s.size()); }
 }  // namespace
 
-VM::VM(VMOptions options)
-    : options_(std::move(options)), heap_(options_.heap) {
+VM::VM(VMOptions options) : VM(std::move(options), nullptr) {}
+
+VM::VM(VMOptions options, std::shared_ptr<const VM> base)
+    : options_(std::move(options)), heap_(options_.heap), base_(std::move(base)) {
   heap_.SetRootTracer([this](Tracer& tracer) { TraceRoots(tracer); });
-  stack_.resize(1 << 10);
-  frames_.reserve(256);
+  // A VM made from a base starts small: an actor's grows as it needs.
+  stack_.resize(base_ != nullptr ? 64 : 1 << 10);
+  frames_.reserve(base_ != nullptr ? 8 : 256);
   frame_limit_ = options_.max_frames;
   output_port_ = Value::FromObject(
       heap_.New<Port>(Port::Direction::kOutput, 1, "stdout"));
@@ -30,8 +33,14 @@ VM::VM(VMOptions options)
       heap_.New<Port>(Port::Direction::kOutput, 2, "stderr"));
   input_port_ = Value::FromObject(
       heap_.New<Port>(Port::Direction::kInput, 0, "stdin"));
+  if (base_ != nullptr) {
+    symbols_.set_base(&base_->symbols_);
+    builtins_ = base_->builtins_;
+    invoke_handler_ = base_->invoke_handler_;
+  }
   out_of_memory_ = MakeError("out-of-memory", "out of memory: heap limit reached",
                              Value::Nil());
+  if (base_ != nullptr) return;
   auto builtins = std::make_unique<LoadedModule>();
   builtins->name = "%builtins";
   builtins->body_run = true;
@@ -47,6 +56,11 @@ VM::VM(VMOptions options)
 VM::~VM() {
   FlushOutput();
   extension_.reset();  // before the heap it may refer to
+}
+
+void VM::Freeze() {
+  FlushOutput();
+  heap_.Freeze();
 }
 
 void VM::ReleaseForExit() {
@@ -365,6 +379,7 @@ Global* VM::NewGlobal(Value name, LoadedModule* owner) {
 }
 
 void VM::AddPrimitives(absl::Span<const PrimitiveSpec> table) {
+  if (base_ != nullptr) return;  // the base's are shared, and frozen
   for (const PrimitiveSpec& spec : table) {
     Value name = Intern(spec.name);
     Global* g = NewGlobal(name, builtins_);
@@ -381,12 +396,17 @@ void VM::AddPrimitives(absl::Span<const PrimitiveSpec> table) {
 std::vector<std::string> VM::BuiltinNames() const { return builtins_->exports; }
 
 bool VM::IsModuleLoaded(std::string_view name) const {
-  return modules_by_name_.contains(AsAbsl(name));
+  return modules_by_name_.contains(AsAbsl(name)) ||
+         (base_ != nullptr && base_->IsModuleLoaded(name));
 }
 
 LoadedModule* VM::FindModule(std::string_view name) {
   auto it = modules_by_name_.find(AsAbsl(name));
-  return it == modules_by_name_.end() ? nullptr : it->second;
+  if (it != modules_by_name_.end()) return it->second;
+  if (base_ == nullptr) return nullptr;
+  // The base's modules are shared read-only (nothing links into them).
+  auto shared = base_->modules_by_name_.find(AsAbsl(name));
+  return shared == base_->modules_by_name_.end() ? nullptr : shared->second;
 }
 
 Global* VM::FindGlobal(std::string_view module, std::string_view name) {

@@ -94,7 +94,15 @@ class Preemption {
 class VM {
  public:
   explicit VM(VMOptions options);
+  // A VM made from `base` (a frozen VM, see Freeze) shares its builtins,
+  // modules, globals, symbols and heap objects instead of making its own:
+  // making it costs little more than its heap, ports and stack.
+  VM(VMOptions options, std::shared_ptr<const VM> base);
   ~VM();
+  // Freeze makes this VM a base for others: its heap objects become shared
+  // (never collected, Object::shared) and nothing may change it again: it
+  // must not run, load modules or add primitives from now on.
+  void Freeze();
   // ReleaseForExit readies the process to end without destroying the VM:
   // output is written, the extension ends (its threads and children), and
   // every resource in the heap is released (sockets close, with their
@@ -332,6 +340,7 @@ class VM {
   Preemption* preemption_ = nullptr;
   Value result_ = Value::Undefined();
   std::unique_ptr<VMExtension> extension_;
+  std::shared_ptr<const VM> base_;  // shared, read-only (see Freeze)
 };
 
 }  // namespace eta::vm
