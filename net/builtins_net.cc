@@ -130,11 +130,11 @@ bool EndedUnconnected(Socket* s) {
 
 // WatchForMessage has what can make a message arrive on `s` wake the
 // waiting task: the mailbox itself, or the socket's receive descriptor and,
-// for one that watches its peer, the descriptor of the peer's end.
-void WatchForMessage(Waiting& wait, Socket* s, int receive_fd) {
+// for one that watches its peer, the descriptor of the peer's end. False
+// when a mailbox has a message (or its peer's end) already: look again.
+bool WatchForMessage(Waiting& wait, Socket* s, int receive_fd) {
   if (Mailbox* mailbox = s->mailbox()) {
-    mailbox->Readable(s->mailbox_side(), &wait.task());
-    return;
+    return !mailbox->Readable(s->mailbox_side(), &wait.task());
   }
   wait.OnReadable(receive_fd);
   if (s->WatchesPeer() && !s->reported() && s->peer_event_fd() >= 0) {
@@ -144,6 +144,7 @@ void WatchForMessage(Waiting& wait, Socket* s, int receive_fd) {
   if (s->role() == Role::kChild || s->role() == Role::kThread) {
     wait.LookAgainBy(Clock::now() + std::chrono::milliseconds(kPeerCheckMs));
   }
+  return true;
 }
 
 // ReceiveValue receives and decodes the next message a socket delivers
@@ -180,7 +181,7 @@ Value ReceiveValue(VM& vm, Socket* s, int32_t timeout_ms) {
           if (!ends.has_value() || Clock::now() >= *ends) return Value::False();
           wait.LookAgainBy(*ends);
         }
-        WatchForMessage(wait, s, receive_fd);
+        if (!WatchForMessage(wait, s, receive_fd)) continue;
         if (Value parked = wait.Park(); parked.IsSuspend()) return parked;
         continue;
       }
@@ -423,6 +424,7 @@ Value Poll(VM& vm, Arguments args) {
       return RaiseNng(vm, absl::StrCat("nng-poll: ", std::strerror(errno)));
     }
     std::vector<Value> ready;
+    bool look_again = false;
     size_t next_fd = 0;
     for (size_t i = 0; i < sockets.size(); ++i) {
       Socket* s = sockets[i];
@@ -438,11 +440,12 @@ Value Poll(VM& vm, Arguments args) {
       if (!readable.ok()) return RaiseStatus(vm, readable.status());
       if (*readable) {
         ready.push_back(values[i]);
-      } else {
-        WatchForMessage(wait, s, fd);
+      } else if (!WatchForMessage(wait, s, fd)) {
+        look_again = true;
       }
     }
     if (!ready.empty()) return vm.MakeList(ready);  // the values are args' own
+    if (look_again) continue;
     if (wait.TimedOut()) return Value::Nil();
     if (Value parked = wait.Park(); parked.IsSuspend()) return parked;
   }

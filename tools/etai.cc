@@ -9,9 +9,11 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "compiler/status_macros.h"
 #include "net/actors.h"
+#include "net/scheduler.h"
 #include "net/spawn_server.h"
 #include "tools/disasm.h"
 #include "tools/paths.h"
@@ -24,11 +26,14 @@
 namespace {
 
 constexpr char kUsage[] =
-    "usage: etai [--path DIRS] [--mailbox URL] [--disasm] [FILE.eta|FILE.etac [ARGS...]]\n"
+    "usage: etai [--path DIRS] [--schedulers N] [--mailbox URL] [--disasm]\n"
+    "            [FILE.eta|FILE.etac [ARGS...]]\n"
     "  Runs an Eta program, or with no file an interactive REPL.\n"
     "  Exit status: 0, the program's (exit N) status,\n"
     "  1 after an uncaught error, 2 for bad usage or an unreadable file.\n"
     "  --path DIRS    colon-separated module directories (also ETA_MODULE_PATH)\n"
+    "  --schedulers N the scheduler threads that run the actors (1 to 1024;\n"
+    "                 also ETA_SCHEDULERS; default: one per CPU)\n"
     "  --mailbox URL  the parent's endpoint (set by spawn)\n"
     "  --disasm       print the bytecode of the program's modules, then run\n";
 
@@ -45,6 +50,7 @@ void SetMallocOptions() {
 struct Invocation {
   std::vector<std::string> path_flags;  // resolved
   std::string file, mailbox;
+  std::string schedulers;  // --schedulers, as given
   bool disasm = false;
   std::vector<std::string> arguments;  // after the file
   std::string bad_option;              // when parsing failed on one
@@ -61,6 +67,8 @@ bool ParseInvocation(const std::vector<std::string>& args, Invocation* run) {
       run->disasm = true;
     } else if (arg == "--path" && i + 1 < args.size()) {
       run->path_flags.push_back(eta::tools::ResolveUserPath(args[++i]));
+    } else if (arg == "--schedulers" && i + 1 < args.size()) {
+      run->schedulers = args[++i];
     } else if (arg == "--mailbox" && i + 1 < args.size()) {
       run->mailbox = args[++i];
     } else if (arg.size() > 1 && arg[0] == '-' && arg != "-") {
@@ -194,6 +202,18 @@ int main(int argc, char** argv) {
       return Usage(stderr, 2);
     }
     return Usage(stdout, 0);
+  }
+  // The schedulers: the flag, else the environment (which the flag sets,
+  // so that spawned children have as many).
+  if (!run.schedulers.empty()) ::setenv("ETA_SCHEDULERS", run.schedulers.c_str(), 1);
+  if (const char* env = std::getenv("ETA_SCHEDULERS"); env != nullptr && *env != '\0') {
+    int count = 0;
+    if (!absl::SimpleAtoi(env, &count) || count < 1 || count > 1024) {
+      std::fprintf(stderr, "etai: %s %s: expected a number of schedulers from 1 to 1024\n",
+                   run.schedulers.empty() ? "ETA_SCHEDULERS" : "--schedulers", env);
+      return 2;
+    }
+    eta::net::Scheduler::Configure(count);
   }
   std::string path = run.file.empty() ? "" : eta::tools::ResolveUserPath(run.file);
   if (!run.file.empty() && !eta::tools::ReadFile(path).ok()) {
