@@ -61,7 +61,7 @@ class Task : public std::enable_shared_from_this<Task> {
   };
   std::atomic<int> state_{kRunning};
   std::atomic<uint64_t> generation_{0};
-  int lane_ = 0;
+  std::atomic<int> lane_{0};  // read by wakers on other threads
   // The poller's registrations of the current wait (ids).
   std::vector<uint64_t> polled_;
 };

@@ -13,6 +13,7 @@
 #include "net/socket.h"
 #include "vm/allocate.h"
 #include "vm/function.h"
+#include "vm/hash_table.h"
 #include "vm/module.pb.h"
 #include "vm/object.h"
 #include "vm/opcodes.h"
@@ -36,6 +37,14 @@ enum Op : uint8_t {
   kUnspecified = 24,
   kUndefined = 25,
   kEof = 26,
+  kShared = 27,      // u64: an object of the frozen base both VMs share
+  kRecord = 28,      // its type (kShared, kRef or kRecordType), u32 n, fields
+  kRecordType = 29,  // name, u32 n, field names (texts)
+  kHashTable = 30,   // equivalence byte, u32 n, then key, value n times
+  kPromise = 31,     // done byte, value
+  kParameter = 32,   // value, converter
+  kError = 33,       // location, u32 n, trace lines, kind, message, irritants, payload
+  kValues = 34,      // u32 n, values
 };
 
 // Entries of the value stream.
@@ -79,6 +88,7 @@ class Snapshotter {
     for (const auto& m : vm_.modules()) {
       if (m->message != nullptr) snapshot.modules.push_back(m->message);
     }
+    snapshot.base = vm_.base();
     snapshot.values = std::move(w_.out);
     return snapshot;
   }
@@ -183,12 +193,14 @@ class Snapshotter {
       w_.Text(static_cast<vm::Symbol*>(o)->name);
       return absl::OkStatus();
     }
-    auto [it, inserted] = index_.try_emplace(o, static_cast<uint32_t>(index_.size()));
-    if (!inserted) {
-      w_.Byte(kRef);
-      w_.U32(it->second);
+    if (o->shared()) {
+      // The base's objects are read-only and every VM of the process has
+      // them: a record type of the prelude stays eq? to itself.
+      w_.Byte(kShared);
+      w_.U64(reinterpret_cast<uintptr_t>(o));
       return absl::OkStatus();
     }
+    if (Reference(o)) return absl::OkStatus();
     switch (o->type()) {
       case ObjectType::kPair: {
         auto* p = static_cast<vm::Pair*>(o);
@@ -246,9 +258,98 @@ class Snapshotter {
         }
         return absl::OkStatus();
       }
-      default:
+      case ObjectType::kRecord: {
+        auto* r = static_cast<vm::Record*>(o);
+        w_.Byte(kRecord);
+        if (r->type->shared()) {
+          w_.Byte(kShared);
+          w_.U64(reinterpret_cast<uintptr_t>(r->type));
+        } else if (!Reference(r->type)) {
+          ETA_RETURN_IF_ERROR(EncodeRecordType(r->type, item.root));
+        }
+        PushAll(r->fields, item.root, work);
+        return absl::OkStatus();
+      }
+      case ObjectType::kRecordType:
+        return EncodeRecordType(static_cast<vm::RecordType*>(o), item.root);
+      case ObjectType::kHashTable: {
+        auto* t = static_cast<vm::HashTable*>(o);
+        w_.Byte(kHashTable);
+        w_.Byte(static_cast<uint8_t>(t->equivalence));
+        std::vector<Value> entries;
+        entries.reserve(2 * t->entries.size());
+        for (const auto& [key, value] : t->entries) {
+          entries.push_back(key);
+          entries.push_back(value);
+        }
+        PushAll(entries, item.root, work);
+        return absl::OkStatus();
+      }
+      case ObjectType::kPromise: {
+        auto* p = static_cast<vm::Promise*>(o);
+        w_.Byte(kPromise);
+        w_.Byte(p->done ? 1 : 0);
+        work->push_back({p->value, item.root});
+        return absl::OkStatus();
+      }
+      case ObjectType::kParameter: {
+        auto* p = static_cast<vm::Parameter*>(o);
+        w_.Byte(kParameter);
+        work->push_back({p->converter, item.root});
+        work->push_back({p->value, item.root});
+        return absl::OkStatus();
+      }
+      case ObjectType::kError: {
+        auto* e = static_cast<vm::ErrorObject*>(o);
+        w_.Byte(kError);
+        w_.Text(e->location);
+        w_.U32(static_cast<uint32_t>(e->trace.size()));
+        for (const std::string& line : e->trace) w_.Text(line);
+        PushAll({e->kind, e->message, e->irritants, e->payload}, item.root, work);
+        return absl::OkStatus();
+      }
+      case ObjectType::kValues: {
+        w_.Byte(kValues);
+        PushAll(static_cast<vm::MultipleValues*>(o)->values, item.root, work);
+        return absl::OkStatus();
+      }
+      default:  // continuations, ports, sockets
         return CannotCross(item.root, v);
     }
+  }
+
+  // Reference writes a reference to `o` if it was copied already, and
+  // otherwise numbers it (the restorer numbers objects in the same order).
+  bool Reference(Object* o) {
+    auto [it, inserted] = index_.try_emplace(o, static_cast<uint32_t>(index_.size()));
+    if (inserted) return false;
+    w_.Byte(kRef);
+    w_.U32(it->second);
+    return true;
+  }
+
+  // PushAll writes a count and queues `values` to be written in order.
+  void PushAll(const std::vector<Value>& values, uint32_t root, std::vector<Item>* work) {
+    w_.U32(static_cast<uint32_t>(values.size()));
+    for (size_t i = values.size(); i-- > 0;) work->push_back({values[i], root});
+  }
+
+  // EncodeRecordType writes a record type (numbered already) whole: its
+  // name and field names are symbols.
+  absl::Status EncodeRecordType(vm::RecordType* t, uint32_t root) {
+    w_.Byte(kRecordType);
+    if (!vm::IsType(t->name, ObjectType::kSymbol)) {
+      return absl::InvalidArgumentError(absl::StrCat(roots_[root], ": record type"));
+    }
+    w_.Text(vm::As<vm::Symbol>(t->name)->name);
+    w_.U32(static_cast<uint32_t>(t->field_names.size()));
+    for (Value f : t->field_names) {
+      if (!vm::IsType(f, ObjectType::kSymbol)) {
+        return absl::InvalidArgumentError(absl::StrCat(roots_[root], ": record type"));
+      }
+      w_.Text(vm::As<vm::Symbol>(f)->name);
+    }
+    return absl::OkStatus();
   }
 
   VM& vm_;
@@ -265,8 +366,12 @@ class Snapshotter {
 // root whenever an allocation collects.
 class Restorer {
  public:
-  Restorer(VM& vm, std::string_view bytes)
-      : vm_(vm), bytes_(bytes), thunk_(vm.heap(), Value::Nil()) {}
+  Restorer(VM& vm, const ThreadSnapshot& snapshot)
+      : vm_(vm),
+        bytes_(snapshot.values),
+        same_base_(snapshot.base != nullptr && snapshot.base == vm.base()),
+        thunk_(vm.heap(), Value::Nil()),
+        tables_(vm.heap(), Value::Nil()) {}
 
   absl::StatusOr<Value> Run() {
     while (pos_ < bytes_.size()) {
@@ -287,6 +392,7 @@ class Restorer {
       }
       if (failed_) return absl::InternalError("spawn-thread: corrupt snapshot");
     }
+    FillTables();
     return thunk_.get();
   }
 
@@ -320,6 +426,74 @@ class Restorer {
     std::string s(bytes_.substr(pos_, n));
     pos_ += n;
     return s;
+  }
+
+  static absl::Status Corrupt() { return absl::InternalError("spawn-thread: corrupt snapshot"); }
+
+  // Shared reads an object of the base (see kShared).
+  absl::StatusOr<Object*> Shared() {
+    uint64_t bits = U64();
+    if (!same_base_ || bits == 0) return Corrupt();
+    return reinterpret_cast<Object*>(static_cast<uintptr_t>(bits));
+  }
+
+  // Count reads the count of values that follow, each at least a byte.
+  absl::StatusOr<uint32_t> Count() {
+    uint32_t n = U32();
+    if (n > bytes_.size() - pos_) return Corrupt();
+    return n;
+  }
+
+  // RecordType reads a record type written whole and numbers it.
+  absl::StatusOr<vm::RecordType*> NewRecordType() {
+    Value name = vm_.Intern(Text());
+    if (name.IsRaise()) return OutOfMemory();
+    vm::Rooted keep_name(vm_.heap(), name);
+    ETA_ASSIGN_OR_RETURN(uint32_t n, Count());
+    vm::RecordType* t = vm_.heap().New<vm::RecordType>(name, std::vector<Value>());
+    if (t == nullptr) return OutOfMemory();
+    vm::Rooted keep_type(vm_.heap(), Value::FromObject(t));
+    for (uint32_t i = 0; i < n && !failed_; ++i) {
+      Value field = vm_.Intern(Text());
+      if (field.IsRaise()) return OutOfMemory();
+      t->field_names.push_back(field);
+    }
+    if (failed_) return Corrupt();
+    Keep(Value::FromObject(t));
+    return t;
+  }
+
+  // Slots queues `n` places in `items` for the values that follow.
+  static void Slots(std::vector<Value>& items, std::vector<Value*>& slots) {
+    for (size_t i = items.size(); i-- > 0;) slots.push_back(&items[i]);
+  }
+
+  // A hash table's keys and values are read into a vector first and put in
+  // the table at the end, when every key is whole (its hash depends on it).
+  absl::Status PendTable(Value table, uint32_t n, std::vector<Value*>& slots) {
+    Value entries = vm::NewVector(vm_.heap(), std::vector<Value>(2 * size_t{n}, Value::Nil()));
+    if (entries.IsRaise()) return OutOfMemory();
+    vm::Rooted keep(vm_.heap(), entries);
+    Value pair = vm::NewPair(vm_.heap(), table, entries);
+    if (pair.IsRaise()) return OutOfMemory();
+    vm::Rooted keep_pair(vm_.heap(), pair);
+    Value list = vm::NewPair(vm_.heap(), pair, tables_.get());
+    if (list.IsRaise()) return OutOfMemory();
+    tables_ = list;
+    Slots(vm::As<vm::Vector>(entries)->items, slots);
+    return absl::OkStatus();
+  }
+
+  void FillTables() {
+    for (Value l = tables_.get(); !l.IsNil(); l = vm::As<vm::Pair>(l)->cdr) {
+      auto* entry = vm::As<vm::Pair>(vm::As<vm::Pair>(l)->car);
+      auto* table = vm::As<vm::HashTable>(entry->car);
+      const auto& items = vm::As<vm::Vector>(entry->cdr)->items;
+      for (size_t i = 0; i + 1 < items.size(); i += 2) {
+        table->entries.insert_or_assign(items[i], items[i + 1]);
+      }
+    }
+    tables_ = Value::Nil();
   }
 
   static absl::Status OutOfMemory() {
@@ -450,6 +624,101 @@ class Restorer {
           for (uint32_t i = count; i-- > 0;) slots.push_back(&c->captured()[i]);
           break;
         }
+        case kShared: {
+          ETA_ASSIGN_OR_RETURN(Object * o, Shared());
+          store(Value::FromObject(o));
+          break;
+        }
+        case kRecordType: {
+          ETA_ASSIGN_OR_RETURN(vm::RecordType * t, NewRecordType());
+          store(Value::FromObject(t));
+          break;
+        }
+        case kRecord: {
+          // Numbered before its type, as the snapshotter numbered them.
+          size_t number = objects_.size();
+          Keep(Value::Nil());
+          vm::RecordType* type = nullptr;
+          uint8_t type_op = Byte();
+          if (type_op == kShared) {
+            ETA_ASSIGN_OR_RETURN(Object * o, Shared());
+            type = static_cast<vm::RecordType*>(o);
+          } else if (type_op == kRef) {
+            uint32_t i = U32();
+            if (i >= objects_.size() || !objects_[i].IsObject()) return Corrupt();
+            type = static_cast<vm::RecordType*>(objects_[i].AsObject());
+          } else if (type_op == kRecordType) {
+            ETA_ASSIGN_OR_RETURN(type, NewRecordType());
+          }
+          if (type == nullptr || type->type() != ObjectType::kRecordType) return Corrupt();
+          vm::Rooted keep_type(vm_.heap(), Value::FromObject(type));
+          ETA_ASSIGN_OR_RETURN(uint32_t n, Count());
+          if (n != type->field_names.size()) return Corrupt();
+          vm::Record* r =
+              vm_.heap().New<vm::Record>(type, std::vector<Value>(n, Value::Unspecified()));
+          if (r == nullptr) return OutOfMemory();
+          objects_[number] = Value::FromObject(r);
+          store(objects_[number]);
+          Slots(r->fields, slots);
+          break;
+        }
+        case kHashTable: {
+          uint8_t equivalence = Byte();
+          if (equivalence > static_cast<uint8_t>(vm::HashEquivalence::kString)) return Corrupt();
+          ETA_ASSIGN_OR_RETURN(uint32_t n, Count());
+          if (n % 2 != 0) return Corrupt();
+          auto* t = vm_.heap().New<vm::HashTable>(static_cast<vm::HashEquivalence>(equivalence));
+          if (t == nullptr) return OutOfMemory();
+          Value v = Value::FromObject(t);
+          Keep(v);
+          store(v);
+          ETA_RETURN_IF_ERROR(PendTable(v, n / 2, slots));
+          break;
+        }
+        case kPromise: {
+          bool done = Byte() != 0;
+          auto* p = vm_.heap().New<vm::Promise>(done, Value::Unspecified());
+          if (p == nullptr) return OutOfMemory();
+          Keep(Value::FromObject(p));
+          store(Value::FromObject(p));
+          slots.push_back(&p->value);
+          break;
+        }
+        case kParameter: {
+          auto* p = vm_.heap().New<vm::Parameter>(Value::Unspecified(), Value::Unspecified());
+          if (p == nullptr) return OutOfMemory();
+          Keep(Value::FromObject(p));
+          store(Value::FromObject(p));
+          slots.push_back(&p->converter);
+          slots.push_back(&p->value);
+          break;
+        }
+        case kError: {
+          auto* e = vm_.heap().New<vm::ErrorObject>();
+          if (e == nullptr) return OutOfMemory();
+          e->kind = e->message = e->irritants = e->payload = Value::Undefined();
+          Keep(Value::FromObject(e));
+          store(Value::FromObject(e));
+          e->location = Text();
+          ETA_ASSIGN_OR_RETURN(uint32_t lines, Count());
+          for (uint32_t i = 0; i < lines && !failed_; ++i) e->trace.push_back(Text());
+          ETA_ASSIGN_OR_RETURN(uint32_t n, Count());
+          if (n != 4) return Corrupt();
+          slots.push_back(&e->payload);
+          slots.push_back(&e->irritants);
+          slots.push_back(&e->message);
+          slots.push_back(&e->kind);
+          break;
+        }
+        case kValues: {
+          ETA_ASSIGN_OR_RETURN(uint32_t n, Count());
+          auto* m = vm_.heap().New<vm::MultipleValues>(std::vector<Value>(n, Value::Unspecified()));
+          if (m == nullptr) return OutOfMemory();
+          Keep(Value::FromObject(m));
+          store(Value::FromObject(m));
+          Slots(m->values, slots);
+          break;
+        }
         default:
           return absl::InternalError(absl::StrCat("spawn-thread: corrupt snapshot (op ", op, ")"));
       }
@@ -462,9 +731,11 @@ class Restorer {
 
   VM& vm_;
   std::string_view bytes_;
+  bool same_base_;  // the snapshot's VM and this one share a base
   size_t pos_ = 0;
   bool failed_ = false;
   vm::Rooted thunk_;
+  vm::Rooted tables_;  // list of (table . vector of keys and values)
   std::vector<Value> objects_;  // each reachable from a root once stored
 };
 
@@ -484,7 +755,7 @@ absl::StatusOr<Value> RestoreThunk(VM& vm, const ThreadSnapshot& snapshot) {
     // The parent verified these very messages when it loaded them.
     ETA_RETURN_IF_ERROR(vm.LoadModuleMessage(m, VM::Verify::kAlreadyVerified));
   }
-  Restorer restorer(vm, snapshot.values);
+  Restorer restorer(vm, snapshot);
   return restorer.Run();
 }
 

@@ -21,12 +21,15 @@ struct ThreadSnapshot {
   // The parent's modules, in load order, shared with it.
   std::vector<std::shared_ptr<const eta::module::Module>> modules;
   std::string values;                // the globals, then the thunk
+  // The base VM the parent was made from: objects of it are passed as
+  // they are, to a VM made from the same base.
+  const vm::VM* base = nullptr;
 };
 
 // SnapshotThunk copies `thunk` out of `vm`. A value that cannot cross
-// (socket, port, continuation, hash table, ...) is an InvalidArgument
+// (socket, port, continuation) is an InvalidArgument
 // status naming its root and kind, e.g. "upvalue conn: socket" or
-// "global log-port: port".
+// "global log-port: port": sockets, ports and continuations.
 absl::StatusOr<ThreadSnapshot> SnapshotThunk(vm::VM& vm, vm::Value thunk);
 
 // RestoreThunk loads the snapshot's modules into `vm` (a fresh VM with the

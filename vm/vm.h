@@ -112,6 +112,8 @@ class VM {
   VM& operator=(const VM&) = delete;
 
   Heap& heap() { return heap_; }
+  // base is the frozen VM this one was made from, or null.
+  const VM* base() const { return base_.get(); }
   SymbolTable& symbols() { return symbols_; }
   const VMOptions& options() const { return options_; }
   // SetCommandLine gives (command-line) and (command-line-arguments) their
