@@ -46,6 +46,7 @@ struct Expectations {
   std::optional<int> exit_status;              // `; expect-exit: N`
   std::vector<std::string> stderr_fragments;   // `; expect-stderr: TEXT`
   std::vector<std::string> args;               // `; args: a b c`
+  std::vector<int> schedulers;                 // `; schedulers: 1 4`
   bool slow = false;                           // `; slow`
   bool not_a_test = false;                     // `; not-a-test`
 
@@ -137,6 +138,11 @@ Expectations ParseExpectations(const std::string& source) {
       expect.stdout_lines.push_back(*v);
     } else if (line.rfind("; args:", 0) == 0) {
       expect.args = SplitWords(line.substr(strlen("; args:")));
+    } else if (line.rfind("; schedulers:", 0) == 0) {
+      for (const std::string& word : SplitWords(line.substr(strlen("; schedulers:")))) {
+        int n = std::atoi(word.c_str());
+        if (n > 0) expect.schedulers.push_back(n);
+      }
     }
   }
   return expect;
@@ -400,6 +406,11 @@ const char* ModeName(Mode mode) {
   return "?";
 }
 
+std::string SuiteName(Mode mode, int schedulers) {
+  if (schedulers > 0) return "Schedulers" + std::to_string(schedulers);
+  return ModeName(mode);
+}
+
 // Tools says where the binaries and the scratch space are.
 struct Tools {
   fs::path etai;
@@ -410,19 +421,21 @@ struct Tools {
 
 class GoldenTest : public ::testing::Test {
  public:
+  // `schedulers` > 0 runs etai with ETA_SCHEDULERS set to it.
   GoldenTest(const Tools* tools, fs::path file, std::string relative,
-             Expectations expect, Mode mode)
+             Expectations expect, Mode mode, int schedulers)
       : tools_(tools),
         file_(std::move(file)),
         relative_(std::move(relative)),
         expect_(std::move(expect)),
-        mode_(mode) {}
+        mode_(mode),
+        schedulers_(schedulers) {}
 
   void TestBody() override {
     std::string file_name = file_.filename().string();
     std::string flat = relative_;
     std::replace(flat.begin(), flat.end(), '/', '_');
-    fs::path work = tools_->scratch / ModeName(mode_) / flat;
+    fs::path work = tools_->scratch / SuiteName(mode_, schedulers_) / flat;
     fs::remove_all(work);
     fs::create_directories(work);
 
@@ -451,12 +464,13 @@ class GoldenTest : public ::testing::Test {
       command = {tools_->etai.string(), program->string()};
     } else {
       if (mode_ == Mode::kGcStress) env.push_back("ETA_GC_STRESS=1");
+      if (schedulers_ > 0) env.push_back("ETA_SCHEDULERS=" + std::to_string(schedulers_));
       command = {tools_->etai.string(), file_.string()};
     }
     for (const std::string& arg : expect_.args) command.push_back(arg);
     RunResult run = RunProcess(command, env, work / "etai", tools_->check_endpoints);
     std::string problems = CheckRun(expect_, file_name, run);
-    EXPECT_TRUE(problems.empty()) << relative_ << " [" << ModeName(mode_)
+    EXPECT_TRUE(problems.empty()) << relative_ << " [" << SuiteName(mode_, schedulers_)
                                   << "]\n"
                                   << problems << Describe(run);
   }
@@ -497,6 +511,7 @@ class GoldenTest : public ::testing::Test {
   std::string relative_;
   Expectations expect_;
   Mode mode_;
+  int schedulers_;
 };
 
 std::string EnvOr(const char* name, const std::string& fallback) {
@@ -530,11 +545,18 @@ int RegisterAll(const Tools* tools, const fs::path& testdata,
       // In the GC-stress build every mode collects at every allocation.
       if ((mode == Mode::kGcStress || kGcStressBuild) && expect.slow) continue;
       if (mode == Mode::kDeployed && expect.ExpectsCompileError()) continue;
-      ::testing::RegisterTest(
-          ModeName(mode), name.c_str(), nullptr, nullptr, file.c_str(), 1,
-          [=]() -> ::testing::Test* {
-            return new GoldenTest(tools, file, relative, expect, mode);
-          });
+      // `; schedulers: N ...` adds a Source run per N, as suite SchedulersN.
+      std::vector<int> counts = {0};
+      if (mode == Mode::kSource) {
+        counts.insert(counts.end(), expect.schedulers.begin(), expect.schedulers.end());
+      }
+      for (int schedulers : counts) {
+        ::testing::RegisterTest(
+            SuiteName(mode, schedulers).c_str(), name.c_str(), nullptr, nullptr, file.c_str(), 1,
+            [=]() -> ::testing::Test* {
+              return new GoldenTest(tools, file, relative, expect, mode, schedulers);
+            });
+      }
     }
     ++count;
   }
