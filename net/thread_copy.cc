@@ -86,7 +86,7 @@ class Snapshotter {
       ETA_RETURN_IF_ERROR(EncodeValue(g->value, absl::StrCat("global ", name)));
     }
     for (const auto& m : vm_.modules()) {
-      if (m->message != nullptr) snapshot.modules.push_back(m->message);
+      if (m->code != nullptr && m->code->message != nullptr) snapshot.modules.push_back(m->code);
     }
     snapshot.base = vm_.base();
     snapshot.values = std::move(w_.out);
@@ -116,7 +116,7 @@ class Snapshotter {
       work.pop_back();
       if (!functions_seen_.insert(fn).second) continue;
       const vm::LoadedModule* module = fn->module;
-      const std::vector<uint32_t>& code = fn->code;
+      absl::Span<const uint32_t> code = fn->code;
       for (size_t pc = 0; pc < code.size();) {
         uint32_t op = code[pc];
         if (op >= static_cast<uint32_t>(vm::kOpcodeCount)) break;
@@ -238,7 +238,8 @@ class Snapshotter {
         auto* c = static_cast<vm::Closure*>(o);
         const vm::Function* f = c->function;
         const vm::LoadedModule* m = f->module;
-        if (m == nullptr || (m->message == nullptr && m->name != kPrelude)) {
+        if (m == nullptr || ((m->code == nullptr || m->code->message == nullptr) &&
+                             m->name != kPrelude)) {
           return absl::InvalidArgumentError(absl::StrCat(
               roots_[item.root], ": procedure ", f->name,
               " (defined at the REPL or by eval, not in a module)"));
@@ -751,9 +752,9 @@ absl::StatusOr<ThreadSnapshot> SnapshotThunk(VM& vm, Value thunk) {
 
 absl::StatusOr<Value> RestoreThunk(VM& vm, const ThreadSnapshot& snapshot) {
   for (const auto& m : snapshot.modules) {
-    if (vm.IsModuleLoaded(m->name())) continue;
+    if (vm.IsModuleLoaded(m->message->name())) continue;
     // The parent verified these very messages when it loaded them.
-    ETA_RETURN_IF_ERROR(vm.LoadModuleMessage(m, VM::Verify::kAlreadyVerified));
+    ETA_RETURN_IF_ERROR(vm.LoadModuleCode(m));
   }
   Restorer restorer(vm, snapshot);
   return restorer.Run();

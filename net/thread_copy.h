@@ -19,7 +19,7 @@ namespace eta::net {
 // ThreadSnapshot is a thunk ready to cross into another VM.
 struct ThreadSnapshot {
   // The parent's modules, in load order, shared with it.
-  std::vector<std::shared_ptr<const eta::module::Module>> modules;
+  std::vector<std::shared_ptr<const vm::ModuleCode>> modules;
   std::string values;                // the globals, then the thunk
   // The base VM the parent was made from: objects of it are passed as
   // they are, to a VM made from the same base.

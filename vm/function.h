@@ -6,9 +6,12 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "vm/value.h"
 
 namespace eta::module {
@@ -42,16 +45,39 @@ struct SourcePoint {
   int32_t column;
 };
 
-// Function is one verified compiled procedure.
-struct Function {
+// FunctionCode is what a compiled procedure holds that never changes once
+// loaded: every VM that loads the same module message shares it
+// (ModuleCode), so a new actor does not copy its modules' code.
+struct FunctionCode {
   std::string name;
+  std::vector<uint32_t> code;
+  std::vector<Capture> captures;
+  std::vector<SourcePoint> source_map;  // sorted by pc
+};
+
+// ModuleCode is a loaded module message with its functions' code, built
+// once after verification and shared read-only by the VMs that load it.
+struct ModuleCode {
+  std::shared_ptr<const eta::module::Module> message;
+  std::vector<FunctionCode> functions;
+  // The global cells the module imports from the frozen base VM `base`
+  // (builtins, prelude), by global index (null for the others): they are
+  // the same in every VM made from that base.
+  const void* base = nullptr;
+  std::vector<Global*> base_cells;
+};
+
+// Function is one verified compiled procedure of one VM: its code (shared,
+// see FunctionCode) linked to the VM's constants and global cells.
+struct Function {
+  absl::string_view name;  // FunctionCode::name
   uint32_t required = 0;    // fixed parameters
   bool rest = false;        // takes a rest list
   uint32_t frame_size = 0;  // parameters + locals
   uint32_t max_stack = 0;   // operand stack depth
-  std::vector<uint32_t> code;
-  std::vector<Capture> captures;
-  std::vector<SourcePoint> source_map;
+  absl::Span<const uint32_t> code;
+  absl::Span<const Capture> captures;
+  absl::Span<const SourcePoint> source_map;
   LoadedModule* module = nullptr;
   // The module's constants and globals, cached for the interpreter.
   const Value* constants = nullptr;
@@ -86,10 +112,11 @@ struct LoadedModule {
   std::vector<std::string> imports;   // module names, in load order
   std::string macros;                 // exported macro definitions (source)
   bool body_run = false;
-  // The module as loaded, kept so that spawn-thread can load it in another
-  // VM (shared with it: a message is not changed once loaded); null for
-  // %builtins, %prelude and the shared namespaces of the REPL and eval.
-  std::shared_ptr<const eta::module::Module> message;
+  // Its functions' code and the module as loaded, kept so that
+  // spawn-thread can load it in another VM (shared with it: neither changes
+  // once loaded). The message is null for %builtins, %prelude and the
+  // shared namespaces of the REPL and eval.
+  std::shared_ptr<const ModuleCode> code;
 };
 
 }  // namespace eta::vm

@@ -235,18 +235,27 @@ absl::Status VM::LoadModule(const std::string& serialized_module) {
 
 absl::Status VM::LoadModuleMessage(const eta::module::Module& m,
                                    std::string_view shared_namespace, Verify verify) {
-  return LoadModuleMessage(m, shared_namespace, verify, nullptr);
+  return LoadModuleMessage(m, shared_namespace, verify, nullptr, nullptr);
 }
 
 absl::Status VM::LoadModuleMessage(std::shared_ptr<const eta::module::Module> m,
                                    Verify verify) {
   const eta::module::Module& message = *m;
-  return LoadModuleMessage(message, {}, verify, std::move(m));
+  return LoadModuleMessage(message, {}, verify, std::move(m), nullptr);
+}
+
+absl::Status VM::LoadModuleCode(std::shared_ptr<const ModuleCode> code) {
+  if (code == nullptr || code->message == nullptr) {
+    return absl::InvalidArgumentError("LoadModuleCode: no module");
+  }
+  std::shared_ptr<const eta::module::Module> message = code->message;
+  return LoadModuleMessage(*message, {}, Verify::kAlreadyVerified, message, std::move(code));
 }
 
 absl::Status VM::LoadModuleMessage(const eta::module::Module& m,
                                    std::string_view shared_namespace, Verify verify,
-                                   std::shared_ptr<const eta::module::Module> keep) {
+                                   std::shared_ptr<const eta::module::Module> keep,
+                                   std::shared_ptr<const ModuleCode> code) {
   if (m.format_version() != kFormatVersion) {
     return Invalid(m.name(), absl::StrCat("format version ", m.format_version(),
                                           ", this VM reads version ",
@@ -275,13 +284,26 @@ absl::Status VM::LoadModuleMessage(const eta::module::Module& m,
     }
   }
   // Resolve globals before creating anything, so a failure leaves no trace.
+  // The cells of the base's modules are the same in every VM made from it:
+  // a module loaded before by such a VM (`code`) has them found already.
+  const bool same_base = code != nullptr && base_ != nullptr && code->base == base_.get();
   std::vector<Global*> imported(m.globals_size(), nullptr);
+  std::string_view last_module;  // imports come grouped by module
+  LoadedModule* last_from = nullptr;
   for (int i = 0; i < m.globals_size(); ++i) {
     const auto& g = m.globals(i);
     if (g.name().empty()) return Invalid(m.name(), "global with no name");
     if (g.module().empty()) continue;
+    if (same_base && code->base_cells[i] != nullptr) {
+      imported[i] = code->base_cells[i];
+      continue;
+    }
     const std::string& export_name = g.export_name().empty() ? g.name() : g.export_name();
-    LoadedModule* from = FindModule(g.module());
+    if (last_from == nullptr || g.module() != last_module) {
+      last_module = g.module();
+      last_from = FindModule(g.module());
+    }
+    LoadedModule* from = last_from;
     if (!from) {
       return absl::FailedPreconditionError(
           absl::StrCat("module ", m.name(), " refers to module ", g.module(),
@@ -329,12 +351,45 @@ absl::Status VM::LoadModuleMessage(const eta::module::Module& m,
   module->imports.assign(m.imports().begin(), m.imports().end());
   module->exports.assign(m.exports().begin(), m.exports().end());
   modules_by_name_[module->name] = module;
-  if (shared_namespace.empty() && m.name() != "%prelude") {
-    module->message = keep != nullptr ? std::move(keep)
+  if (code == nullptr) {
+    auto made = std::make_shared<ModuleCode>();
+    if (shared_namespace.empty() && m.name() != "%prelude") {
+      made->message = keep != nullptr ? std::move(keep)
                                       : std::make_shared<const eta::module::Module>(m);
+    }
+    if (base_ != nullptr) {
+      made->base = base_.get();
+      made->base_cells.assign(m.globals_size(), nullptr);
+      for (int i = 0; i < m.globals_size(); ++i) {
+        Global* cell = imported[i];
+        if (cell != nullptr && cell->owner != nullptr &&
+            base_->FindModuleOfBase(cell->owner->name) == cell->owner) {
+          made->base_cells[i] = cell;
+        }
+      }
+    }
+    made->functions.reserve(m.functions_size());
+    for (const auto& f : m.functions()) {
+      FunctionCode& fc = made->functions.emplace_back();
+      fc.name = f.name().empty() ? "lambda" : f.name();
+      fc.code.assign(f.code().begin(), f.code().end());
+      fc.captures.reserve(f.captures_size());
+      for (const auto& c : f.captures()) {
+        fc.captures.push_back({c.from_local(), c.index(), c.name()});
+      }
+      fc.source_map.reserve(f.source_map_size());
+      for (const auto& p : f.source_map()) {
+        fc.source_map.push_back({p.pc(), p.line(), p.column()});
+      }
+      std::sort(fc.source_map.begin(), fc.source_map.end(),
+                [](const SourcePoint& a, const SourcePoint& b) { return a.pc < b.pc; });
+    }
+    code = std::move(made);
   }
+  module->code = code;
   modules_.push_back(std::move(owned));
 
+  module->globals.reserve(m.globals_size());
   for (int i = 0; i < m.globals_size(); ++i) {
     if (imported[i]) {
       module->globals.push_back(imported[i]);
@@ -407,22 +462,19 @@ absl::Status VM::LoadModuleMessage(const eta::module::Module& m,
     }
     module->constants.push_back(v);
   }
-  for (const auto& f : m.functions()) {
+  module->functions.reserve(m.functions_size());
+  for (int i = 0; i < m.functions_size(); ++i) {
+    const auto& f = m.functions(i);
+    const FunctionCode& fc = code->functions[i];
     auto fn = std::make_unique<Function>();
-    fn->name = f.name().empty() ? "lambda" : f.name();
+    fn->name = fc.name;
     fn->required = f.required();
     fn->rest = f.rest();
     fn->frame_size = f.frame_size();
     fn->max_stack = f.max_stack();
-    fn->code.assign(f.code().begin(), f.code().end());
-    for (const auto& c : f.captures()) {
-      fn->captures.push_back({c.from_local(), c.index(), c.name()});
-    }
-    for (const auto& p : f.source_map()) {
-      fn->source_map.push_back({p.pc(), p.line(), p.column()});
-    }
-    std::sort(fn->source_map.begin(), fn->source_map.end(),
-              [](const SourcePoint& a, const SourcePoint& b) { return a.pc < b.pc; });
+    fn->code = fc.code;
+    fn->captures = fc.captures;
+    fn->source_map = fc.source_map;
     fn->module = module;
     fn->constants = module->constants.data();
     fn->globals = module->globals.data();

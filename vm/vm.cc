@@ -113,7 +113,9 @@ Value VM::MakeString(std::u32string chars) {
 
 Value VM::MakeStringFromUtf8(std::string_view utf8) {
   std::u32string chars;
-  if (!DecodeUtf8(utf8, &chars)) {
+  if (std::all_of(utf8.begin(), utf8.end(), [](char c) { return (c & 0x80) == 0; })) {
+    chars.assign(utf8.begin(), utf8.end());  // ASCII: one character per byte
+  } else if (!DecodeUtf8(utf8, &chars)) {
     return RaiseError("type-error", "invalid UTF-8 in string");
   }
   return MakeString(std::move(chars));
@@ -234,7 +236,7 @@ Value VM::RaiseArity(Value callee, uint32_t argc) {
     }
   } else {
     const Function* f = As<Closure>(callee)->function;
-    name = f->name;
+    name = std::string(f->name);
     expected = f->rest ? absl::StrCat("at least ", f->required)
                        : absl::StrCat(f->required);
   }
@@ -409,6 +411,11 @@ LoadedModule* VM::FindModule(std::string_view name) {
   return shared == base_->modules_by_name_.end() ? nullptr : shared->second;
 }
 
+const LoadedModule* VM::FindModuleOfBase(std::string_view name) const {
+  auto it = modules_by_name_.find(AsAbsl(name));
+  return it == modules_by_name_.end() ? nullptr : it->second;
+}
+
 Global* VM::FindGlobal(std::string_view module, std::string_view name) {
   LoadedModule* m = FindModule(module);
   if (!m) return nullptr;
@@ -435,8 +442,10 @@ absl::StatusOr<size_t> VM::BeginCall(Value procedure, absl::Span<const Value> ar
   uncaught_ = Value::Undefined();
   ++run_id_;
   uint32_t argc = static_cast<uint32_t>(args.size());
-  trampoline_.code = {static_cast<uint32_t>(Opcode::kCALL), argc,
-                      static_cast<uint32_t>(Opcode::kRETURN)};
+  trampoline_code_[0] = static_cast<uint32_t>(Opcode::kCALL);
+  trampoline_code_[1] = argc;
+  trampoline_code_[2] = static_cast<uint32_t>(Opcode::kRETURN);
+  trampoline_.code = absl::MakeConstSpan(trampoline_code_);
   trampoline_.module = builtins_;
   trampoline_.name = "<entry>";
   trampoline_.max_stack = argc + 1;

@@ -183,6 +183,10 @@ class VM {
   // the parent's modules so).
   absl::Status LoadModuleMessage(std::shared_ptr<const eta::module::Module> message,
                                  Verify verify);
+  // LoadModuleCode loads a module that another VM of the process loaded
+  // (verified there), sharing its functions' code: spawn-thread loads its
+  // parent's modules so.
+  absl::Status LoadModuleCode(std::shared_ptr<const ModuleCode> code);
   // RunModuleBody runs a loaded module's body and returns its value (the
   // REPL's result); an uncaught error is reported as by Call.
   absl::StatusOr<Value> RunModuleBody(std::string_view name);
@@ -264,9 +268,13 @@ class VM {
   std::vector<std::string> StackTrace(size_t max_frames = 64) const;
 
  private:
-  // The two LoadModuleMessage: `keep`, when not null, is `m` itself, kept.
+  // FindModuleOfBase finds a module of this (frozen) VM's own, by name.
+  const LoadedModule* FindModuleOfBase(std::string_view name) const;
+  // What the public loaders share: `keep`, when not null, is `m` itself,
+  // kept; `code`, when not null, is `m`'s code as another VM loaded it.
   absl::Status LoadModuleMessage(const eta::module::Module& m, std::string_view shared_namespace,
-                                 Verify verify, std::shared_ptr<const eta::module::Module> keep);
+                                 Verify verify, std::shared_ptr<const eta::module::Module> keep,
+                                 std::shared_ptr<const ModuleCode> code);
   static constexpr size_t kStackOverflowHeadroom = 10000;
 
   void TraceRoots(Tracer& tracer);
@@ -327,6 +335,7 @@ class VM {
   uint64_t gensym_counter_ = 0;
   std::vector<Value> extra_roots_;
   Function trampoline_;  // entry code used by Call
+  uint32_t trampoline_code_[3] = {};
   // Slices: a Start's slot and frames, while it runs or is suspended; a
   // primitive call to make again on Resume (the callee's stack slot, its
   // argument count, whether it was a tail call).

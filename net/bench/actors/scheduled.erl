@@ -1,8 +1,8 @@
 %% The Erlang side of vs_erlang.sh: the modes and "LABEL VALUE" lines of
 %% scheduled.eta, measured the same way (see there).
-%%   escript scheduled.erl spawn-reply N | many N | roundtrip N | fib K N
+%%   erl -noshell -run scheduled main MODE ARG... -s init stop, after erlc;
+%%   MODE ARG... is spawn-reply N, many N, roundtrip N or fib K N
 -module(scheduled).
--mode(compile).
 -export([main/1]).
 
 main(["spawn-reply", N]) ->
