@@ -39,6 +39,16 @@ std::string ReadFile(const fs::path& path) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
+// Limit is a time limit in microseconds for the checks that an operation
+// does not wait out a delay it used to: four times as long under a
+// sanitizer, which slows a child's start-up that much.
+std::string Limit(int us) {
+#ifdef ETA_SANITIZED
+  us *= 4;
+#endif
+  return std::to_string(us);
+}
+
 void WriteFile(const fs::path& path, const std::string& text) {
   std::ofstream(path) << text;
 }
@@ -238,7 +248,7 @@ TEST_F(ActorsTest, SpawnWaitAnswersTheChildsCloseHandshake) {
     (let loop ((i 0) (best 1000000))
       (if (< i 3)
           (loop (+ i 1) (min best (cadr (quick-child))))
-          (println (if (< best 60000) "quick" best))))
+          (println (if (< best )" + Limit(60000) + R"() "quick" best))))
   )");
   EXPECT_EQ(RunParent(), "(0 b)\nquick\n");
 }
@@ -261,7 +271,7 @@ TEST_F(ActorsTest, SpawnWaitAnswersAChildThatConnectsLater) {
       (if (< i 3)
           (let ((r (timed-wait)))
             (loop (+ i 1) (min best (cadr r)) (cons (car r) statuses)))
-          (println (list statuses (if (< best 60000) "quick" best)))))
+          (println (list statuses (if (< best )" + Limit(60000) + R"() "quick" best)))))
   )");
   EXPECT_EQ(RunParent(), "((0 0 0) quick)\n");
 }
@@ -283,7 +293,7 @@ TEST_F(ActorsTest, ClosingARunningChildWaitsAMomentOnly) {
     (define t0 (time:now-us))
     (nng-close c)
     (define took (- (time:now-us) t0))
-    (println (if (< took 80000) "quick" took))
+    (println (if (< took )" + Limit(80000) + R"() "quick" took))
     (println (spawn-wait c))
   )");
   EXPECT_EQ(RunParent(), "quick\n0\n");

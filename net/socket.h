@@ -157,9 +157,7 @@ enum class Role {
 };
 
 // SocketParts is a socket outside any VM's heap (Socket::Make), which a
-// VM adopts (Socket::Adopt): the connections of thread VMs are made in
-// advance (ThreadLinks), then each end is adopted by its VM. Closed when
-// destroyed unadopted.
+// VM adopts (Socket::Adopt). Closed when destroyed unadopted.
 struct SocketParts {
   SocketParts() = default;
   SocketParts(SocketParts&& other) noexcept;

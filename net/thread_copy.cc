@@ -115,7 +115,7 @@ class Snapshotter {
       const vm::Function* fn = work.back();
       work.pop_back();
       if (!functions_seen_.insert(fn).second) continue;
-      const vm::LoadedModule* module = fn->module;
+      vm::LoadedModule* module = fn->module;
       absl::Span<const uint32_t> code = fn->code;
       for (size_t pc = 0; pc < code.size();) {
         uint32_t op = code[pc];
@@ -130,7 +130,7 @@ class Snapshotter {
             if (a < module->globals.size()) NoteGlobal(module->globals[a]);
             break;
           case vm::Opcode::kMAKE_CLOSURE:
-            if (a < module->functions.size()) work.push_back(module->functions[a].get());
+            if (a < module->functions.size()) work.push_back(module->function(a));
             break;
           default:
             break;
@@ -244,8 +244,7 @@ class Snapshotter {
               roots_[item.root], ": procedure ", f->name,
               " (defined at the REPL or by eval, not in a module)"));
         }
-        uint32_t index = 0;
-        while (index < m->functions.size() && m->functions[index].get() != f) ++index;
+        uint32_t index = f->index;
         NoteFunction(f);
         w_.Byte(kClosure);
         w_.Text(m->name);
@@ -613,11 +612,11 @@ class Restorer {
           uint32_t count = U32();
           vm::LoadedModule* m = vm_.FindModule(module_name);
           if (m == nullptr || index >= m->functions.size() ||
-              m->functions[index]->captures.size() != count) {
+              m->code->functions[index].captures.size() != count) {
             return absl::InternalError(absl::StrCat(
                 "spawn-thread: function ", index, " of ", module_name, " does not match"));
           }
-          vm::Closure* c = vm_.heap().NewClosure(m->functions[index].get(), count);
+          vm::Closure* c = vm_.heap().NewClosure(m->function(index), count);
           if (c == nullptr) return OutOfMemory();
           Value v = Value::FromObject(c);
           Keep(v);

@@ -45,7 +45,7 @@ absl::StatusOr<vm::Value> ProgramEvaluator::CompileForEval(vm::VM& vm, vm::Value
   }
   vm::LoadedModule* loaded_module = vm.FindModule(source.name);
   loaded_module->body_run = true;
-  vm::Closure* body = vm.heap().NewClosure(loaded_module->functions[0].get(), 0);
+  vm::Closure* body = vm.heap().NewClosure(loaded_module->function(0), 0);
   if (!body) return absl::ResourceExhaustedError("out of memory");
   return vm::Value::FromObject(body);
 }

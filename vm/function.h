@@ -50,6 +50,10 @@ struct SourcePoint {
 // (ModuleCode), so a new actor does not copy its modules' code.
 struct FunctionCode {
   std::string name;
+  uint32_t required = 0;
+  bool rest = false;
+  uint32_t frame_size = 0;
+  uint32_t max_stack = 0;
   std::vector<uint32_t> code;
   std::vector<Capture> captures;
   std::vector<SourcePoint> source_map;  // sorted by pc
@@ -71,6 +75,7 @@ struct ModuleCode {
 // see FunctionCode) linked to the VM's constants and global cells.
 struct Function {
   absl::string_view name;  // FunctionCode::name
+  uint32_t index = 0;       // in its module
   uint32_t required = 0;    // fixed parameters
   bool rest = false;        // takes a rest list
   uint32_t frame_size = 0;  // parameters + locals
@@ -108,7 +113,14 @@ struct LoadedModule {
   std::vector<Global*> globals;       // indexed by the code's global operands
   std::vector<std::string> exports;   // exported names
   absl::flat_hash_map<std::string, Global*> export_cells;  // name -> cell
+  // Its functions by index, each linked when first used (function(i));
+  // `code` has them all.
   std::vector<std::unique_ptr<Function>> functions;
+  Function* function(uint32_t index) {
+    Function* f = functions[index].get();
+    return f != nullptr ? f : LinkFunction(index);
+  }
+  Function* LinkFunction(uint32_t index);  // vm/loader.cc
   std::vector<std::string> imports;   // module names, in load order
   std::string macros;                 // exported macro definitions (source)
   bool body_run = false;

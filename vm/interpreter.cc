@@ -231,7 +231,7 @@ Value VM::Execute(size_t entry_frames) {
     DISPATCH();
   }
   CASE(MAKE_CLOSURE) {
-    const Function* target = fn->module->functions[*pc++].get();
+    const Function* target = fn->module->function(*pc++);
     SYNC();
     Closure* made = heap_.NewClosure(
         target, static_cast<uint32_t>(target->captures.size()));

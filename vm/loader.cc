@@ -372,6 +372,10 @@ absl::Status VM::LoadModuleMessage(const eta::module::Module& m,
     for (const auto& f : m.functions()) {
       FunctionCode& fc = made->functions.emplace_back();
       fc.name = f.name().empty() ? "lambda" : f.name();
+      fc.required = f.required();
+      fc.rest = f.rest();
+      fc.frame_size = f.frame_size();
+      fc.max_stack = f.max_stack();
       fc.code.assign(f.code().begin(), f.code().end());
       fc.captures.reserve(f.captures_size());
       for (const auto& c : f.captures()) {
@@ -462,26 +466,30 @@ absl::Status VM::LoadModuleMessage(const eta::module::Module& m,
     }
     module->constants.push_back(v);
   }
-  module->functions.reserve(m.functions_size());
-  for (int i = 0; i < m.functions_size(); ++i) {
-    const auto& f = m.functions(i);
-    const FunctionCode& fc = code->functions[i];
-    auto fn = std::make_unique<Function>();
-    fn->name = fc.name;
-    fn->required = f.required();
-    fn->rest = f.rest();
-    fn->frame_size = f.frame_size();
-    fn->max_stack = f.max_stack();
-    fn->code = fc.code;
-    fn->captures = fc.captures;
-    fn->source_map = fc.source_map;
-    fn->module = module;
-    fn->constants = module->constants.data();
-    fn->globals = module->globals.data();
-    fn->Finish();
-    module->functions.push_back(std::move(fn));
-  }
+  // Each function is linked when first used (LoadedModule::function): a
+  // thread VM uses few of its modules' functions.
+  module->functions.resize(m.functions_size());
   return absl::OkStatus();
+}
+
+Function* LoadedModule::LinkFunction(uint32_t index) {
+  const FunctionCode& fc = code->functions[index];
+  auto fn = std::make_unique<Function>();
+  fn->name = fc.name;
+  fn->index = index;
+  fn->required = fc.required;
+  fn->rest = fc.rest;
+  fn->frame_size = fc.frame_size;
+  fn->max_stack = fc.max_stack;
+  fn->code = fc.code;
+  fn->captures = fc.captures;
+  fn->source_map = fc.source_map;
+  fn->module = this;
+  fn->constants = constants.data();
+  fn->globals = globals.data();
+  fn->Finish();
+  functions[index] = std::move(fn);
+  return functions[index].get();
 }
 
 }  // namespace eta::vm

@@ -60,6 +60,11 @@ VM::~VM() {
 
 void VM::Freeze() {
   FlushOutput();
+  // The VMs made from this one share its modules: every function is linked
+  // now, as none may be linked later.
+  for (auto& m : modules_) {
+    for (uint32_t i = 0; i < m->functions.size(); ++i) m->function(i);
+  }
   heap_.Freeze();
 }
 
@@ -517,7 +522,7 @@ absl::StatusOr<Value> VM::RunModuleBody(std::string_view name) {
     return absl::NotFoundError(absl::StrCat("module ", AsAbsl(name), " is not loaded"));
   }
   m->body_run = true;
-  Closure* body = heap_.NewClosure(m->functions[0].get(), 0);
+  Closure* body = heap_.NewClosure(m->function(0), 0);
   if (!body) return absl::ResourceExhaustedError("out of memory");
   return Call(Value::FromObject(body), {});
 }
@@ -527,7 +532,7 @@ absl::Status VM::RunModule(std::string_view name, bool call_main) {
   if (!m) return absl::NotFoundError(absl::StrCat("module ", AsAbsl(name), " is not loaded"));
   if (m->body_run) return absl::OkStatus();
   m->body_run = true;
-  Closure* body = heap_.NewClosure(m->functions[0].get(), 0);
+  Closure* body = heap_.NewClosure(m->function(0), 0);
   if (!body) return absl::ResourceExhaustedError("out of memory");
   ETA_ASSIGN_OR_RETURN(Value ignored, Call(Value::FromObject(body), {}));
   (void)ignored;
