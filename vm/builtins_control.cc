@@ -147,6 +147,7 @@ Value RecordSet(VM& vm, Arguments args) {
                              absl::StrCat("a ", TypeName(As<RecordType>(args[1])), " record"),
                              args[0]);
   }
+  if (!vm.CheckMutable(ProcedureName(args[4]), 1, "record", args[0])) return Value::RaiseMarker();
   As<Record>(args[0])->fields[args[2].AsFixnum()] = args[3];
   return Value::Unspecified();
 }

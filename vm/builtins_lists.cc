@@ -38,12 +38,14 @@ Value CdrPrimitive(VM& vm, Arguments args) {
 
 Value SetCar(VM& vm, Arguments args) {
   if (!IsPair(args[0])) return NotPair(vm, "set-car!", 1, args[0]);
+  if (!vm.CheckMutable("set-car!", 1, "pair", args[0])) return Value::RaiseMarker();
   As<Pair>(args[0])->car = args[1];
   return Value::Unspecified();
 }
 
 Value SetCdr(VM& vm, Arguments args) {
   if (!IsPair(args[0])) return NotPair(vm, "set-cdr!", 1, args[0]);
+  if (!vm.CheckMutable("set-cdr!", 1, "pair", args[0])) return Value::RaiseMarker();
   As<Pair>(args[0])->cdr = args[1];
   return Value::Unspecified();
 }

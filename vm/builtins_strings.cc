@@ -76,6 +76,7 @@ Value StringRef(VM& vm, Arguments args) {
 
 Value StringSet(VM& vm, Arguments args) {
   if (!CheckString(vm, "string-set!", args, 1)) return Value::RaiseMarker();
+  if (!vm.CheckMutable("string-set!", 1, "string", args[0])) return Value::RaiseMarker();
   std::u32string& chars = StringChars(args[0]);
   auto index =
       internal::IndexArgument(vm, "string-set!", args, 2, chars.size(), false);
@@ -300,6 +301,7 @@ Value Utf8ToString(VM& vm, Arguments args) {
 
 Value StringFill(VM& vm, Arguments args) {
   if (!CheckString(vm, "string-fill!", args, 1)) return Value::RaiseMarker();
+  if (!vm.CheckMutable("string-fill!", 1, "string", args[0])) return Value::RaiseMarker();
   if (!CheckChar(vm, "string-fill!", args, 2)) return Value::RaiseMarker();
   std::u32string& chars = StringChars(args[0]);
   auto range =
@@ -314,7 +316,8 @@ Value StringFill(VM& vm, Arguments args) {
 // (string-copy! to at from [start [end]])
 Value StringCopyInto(VM& vm, Arguments args) {
   const char* name = "string-copy!";
-  if (!CheckString(vm, name, args, 1) || !CheckString(vm, name, args, 3)) {
+  if (!CheckString(vm, name, args, 1) || !CheckString(vm, name, args, 3) ||
+      !vm.CheckMutable(name, 1, "string", args[0])) {
     return Value::RaiseMarker();
   }
   std::u32string& to = StringChars(args[0]);

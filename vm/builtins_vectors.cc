@@ -81,6 +81,7 @@ Value VectorRef(VM& vm, Arguments args) {
 
 Value VectorSet(VM& vm, Arguments args) {
   if (!CheckVector(vm, "vector-set!", args, 1)) return Value::RaiseMarker();
+  if (!vm.CheckMutable("vector-set!", 1, "vector", args[0])) return Value::RaiseMarker();
   std::vector<Value>& items = Items(args[0]);
   auto index = IndexArgument(vm, "vector-set!", args, 2, items.size(), false);
   if (!index) return Value::RaiseMarker();
@@ -114,6 +115,7 @@ Value ListToVector(VM& vm, Arguments args) {
 
 Value VectorFill(VM& vm, Arguments args) {
   if (!CheckVector(vm, "vector-fill!", args, 1)) return Value::RaiseMarker();
+  if (!vm.CheckMutable("vector-fill!", 1, "vector", args[0])) return Value::RaiseMarker();
   std::vector<Value>& items = Items(args[0]);
   auto range = RangeArguments(vm, "vector-fill!", args, 3, items.size());
   if (!range) return Value::RaiseMarker();
@@ -133,7 +135,8 @@ Value VectorCopy(VM& vm, Arguments args) {
 // (vector-copy! to at from [start [end]])
 Value VectorCopyInto(VM& vm, Arguments args) {
   const char* name = "vector-copy!";
-  if (!CheckVector(vm, name, args, 1) || !CheckVector(vm, name, args, 3)) {
+  if (!CheckVector(vm, name, args, 1) || !CheckVector(vm, name, args, 3) ||
+      !vm.CheckMutable(name, 1, "vector", args[0])) {
     return Value::RaiseMarker();
   }
   std::vector<Value>& to = Items(args[0]);
@@ -211,7 +214,8 @@ Value BytevectorRef(VM& vm, Arguments args) {
 }
 
 Value BytevectorSet(VM& vm, Arguments args) {
-  if (!CheckBytevector(vm, "bytevector-u8-set!", args, 1)) {
+  if (!CheckBytevector(vm, "bytevector-u8-set!", args, 1) ||
+      !vm.CheckMutable("bytevector-u8-set!", 1, "bytevector", args[0])) {
     return Value::RaiseMarker();
   }
   std::vector<uint8_t>& bytes = Bytes(args[0]);
@@ -239,8 +243,8 @@ Value BytevectorCopy(VM& vm, Arguments args) {
 // (bytevector-copy! to at from [start [end]])
 Value BytevectorCopyInto(VM& vm, Arguments args) {
   const char* name = "bytevector-copy!";
-  if (!CheckBytevector(vm, name, args, 1) ||
-      !CheckBytevector(vm, name, args, 3)) {
+  if (!CheckBytevector(vm, name, args, 1) || !CheckBytevector(vm, name, args, 3) ||
+      !vm.CheckMutable(name, 1, "bytevector", args[0])) {
     return Value::RaiseMarker();
   }
   std::vector<uint8_t>& to = Bytes(args[0]);

@@ -116,6 +116,12 @@ Value VM::MakeString(std::u32string chars) {
   return OrOutOfMemory(NewString(heap_, std::move(chars)));
 }
 
+bool VM::CheckMutable(std::string_view procedure, int position, std::string_view kind, Value v) {
+  if (!v.IsObject() || !v.AsObject()->shared()) return true;
+  RaiseTypeError(procedure, position, absl::StrCat("a mutable ", AsAbsl(kind)), v);
+  return false;
+}
+
 Value VM::MakeStringFromUtf8(std::string_view utf8) {
   std::u32string chars;
   if (std::all_of(utf8.begin(), utf8.end(), [](char c) { return (c & 0x80) == 0; })) {

@@ -150,6 +150,11 @@ class VM {
   Value RaiseRangeError(std::string_view procedure, int position,
                         std::string_view detail, Value got);
   Value RaiseOutOfMemory();
+  // CheckMutable raises a type-error ("PROC: argument N must be a mutable
+  // KIND, got VALUE") and returns false when argument `position` is an
+  // object of the frozen base: constants every VM of the process shares
+  // (R7RS: literal constants are immutable).
+  bool CheckMutable(std::string_view procedure, int position, std::string_view kind, Value v);
   // OrOutOfMemory passes `v` on, raising out-of-memory if it is the raise
   // marker of a failed allocation (see allocate.h).
   Value OrOutOfMemory(Value v) { return v.IsRaise() ? RaiseOutOfMemory() : v; }

@@ -133,6 +133,42 @@ TEST(VMTest, CallsAPrimitive) {
   EXPECT_EQ(ValueToString(*pair, true), "(1)");
 }
 
+// The objects of a frozen base are shared by the VMs made from it: none of
+// them may change one (R7RS: constants are immutable), or one actor would
+// change what every other sees, from another thread.
+TEST(VMTest, ABaseObjectCannotBeChangedFromAVMMadeFromIt) {
+  std::shared_ptr<VM> base = NewVM();
+  ASSERT_TRUE(RunSource(*base, "(define pair (list 1 2))\n(define text (string #\\a))\n"
+                               "(define items (vector 1 2))")
+                  .ok());
+  base->Freeze();
+  VM vm(VMOptions{}, base);
+  auto call = [&](const char* builtin, std::vector<Value> args) {
+    Global* g = vm.FindGlobal("%builtins", builtin);
+    EXPECT_NE(g, nullptr) << builtin;
+    return g == nullptr ? absl::StatusOr<Value>(absl::NotFoundError(builtin))
+                        : vm.Call(g->value, args);
+  };
+  Value pair = GlobalValue(*base, "pair");
+  EXPECT_FALSE(call("set-car!", {pair, Value::Fixnum(9)}).ok());
+  EXPECT_TRUE(Contains(vm.DescribeUncaught(), "set-car!: argument 1 must be a mutable pair"));
+  EXPECT_FALSE(call("set-cdr!", {pair, Value::Nil()}).ok());
+  EXPECT_FALSE(call("string-set!", {GlobalValue(*base, "text"), Value::Fixnum(0),
+                                    Value::Char('b')})
+                   .ok());
+  EXPECT_TRUE(Contains(vm.DescribeUncaught(), "must be a mutable string"));
+  EXPECT_FALSE(call("vector-set!", {GlobalValue(*base, "items"), Value::Fixnum(0),
+                                    Value::Fixnum(5)})
+                   .ok());
+  EXPECT_TRUE(Contains(vm.DescribeUncaught(), "must be a mutable vector"));
+  EXPECT_EQ(ValueToString(pair, true), "(1 2)");
+  // The VM's own objects change as ever.
+  auto own = call("cons", {Value::Fixnum(1), Value::Nil()});
+  ASSERT_TRUE(own.ok());
+  EXPECT_TRUE(call("set-car!", {*own, Value::Fixnum(7)}).ok());
+  EXPECT_EQ(ValueToString(*own, true), "(7)");
+}
+
 TEST(VMTest, CallReportsErrorsAsStatus) {
   auto vm = NewVM();
   ASSERT_TRUE(RunSource(*vm, "(define (one x) x)\n(define (fail) (error \"boom\" 7))").ok());
