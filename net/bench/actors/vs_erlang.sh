@@ -23,12 +23,9 @@ if ! command -v escript >/dev/null; then
   sudo=""; [ "$(id -u)" -ne 0 ] && sudo=sudo
   $sudo apt-get install -y erlang-base >/dev/null
 fi
-if [ -z "${ETAI:-}" ]; then
-  bazel build --config=opt //tools:etai >/dev/null 2>&1 || bazel build --config=opt //tools:etai
-  ETAI="$(bazel info --config=opt bazel-bin 2>/dev/null)/tools/etai"
-fi
+. tools/bench/opt_etai.sh
 here=net/bench/actors
-# Erlang's compiled escript, made once here so its compile time is not measured.
+# The Erlang side, compiled once here (erlc) so that no run measures it.
 erl_dir="$(mktemp -d /tmp/eta-vs-erlang.XXXXXX)"
 trap 'rm -rf "$erl_dir"' EXIT
 cp "$here/scheduled.erl" "$erl_dir/"

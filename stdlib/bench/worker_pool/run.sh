@@ -20,10 +20,7 @@ tasks="${2:-8}"
 n="${3:-27}"
 repo="$(cd "$(dirname "$0")/../../.." && pwd)"
 cd "$repo"
-if [ -z "${ETAI:-}" ]; then
-  bazel build --config=opt //tools:etai >/dev/null 2>&1 || bazel build --config=opt //tools:etai
-  ETAI="$(bazel info --config=opt bazel-bin 2>/dev/null)/tools/etai"
-fi
+. tools/bench/opt_etai.sh
 here=stdlib/bench/worker_pool
 
 # The clock is bash's own $EPOCHREALTIME (bash 5): reading it starts no
