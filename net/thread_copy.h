@@ -27,9 +27,8 @@ struct ThreadSnapshot {
 };
 
 // SnapshotThunk copies `thunk` out of `vm`. A value that cannot cross
-// (socket, port, continuation) is an InvalidArgument
-// status naming its root and kind, e.g. "upvalue conn: socket" or
-// "global log-port: port": sockets, ports and continuations.
+// (socket, port, continuation) is an InvalidArgument status naming its
+// root and kind, e.g. "upvalue conn: socket" or "global log-port: port".
 absl::StatusOr<ThreadSnapshot> SnapshotThunk(vm::VM& vm, vm::Value thunk);
 
 // RestoreThunk loads the snapshot's modules into `vm` (a fresh VM with the
