@@ -139,7 +139,7 @@ SocketParts::SocketParts(SocketParts&& other) noexcept
 }
 
 SocketParts::~SocketParts() {
-  if (aio == nullptr) return;  // moved from, or adopted
+  if (aio == nullptr) return;  // moved from, or taken by a Socket
   nng_close(socket);
   nng_aio_free(aio);
   if (watch->event_fd >= 0) ::close(watch->event_fd);
@@ -155,7 +155,7 @@ Socket::Socket(SocketParts&& parts)
   parts.aio = nullptr;  // this socket's now
 }
 
-absl::StatusOr<SocketParts> Socket::Make(std::string_view name) {
+absl::StatusOr<Socket*> Socket::Open(vm::Heap& heap, std::string_view name) {
   const ProtocolOpener* opener = nullptr;
   for (const ProtocolOpener& o : kOpeners) {
     if (name == o.name) opener = &o;
@@ -192,19 +192,10 @@ absl::StatusOr<SocketParts> Socket::Make(std::string_view name) {
   parts.watch->event_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   nng_pipe_notify(socket, NNG_PIPE_EV_ADD_POST, OnPipeEvent, parts.watch.get());
   nng_pipe_notify(socket, NNG_PIPE_EV_REM_POST, OnPipeEvent, parts.watch.get());
-  return parts;
-}
-
-absl::StatusOr<Socket*> Socket::Adopt(vm::Heap& heap, SocketParts parts) {
   Socket* s = heap.New<Socket>(std::move(parts));
-  // Not adopted: `parts` closes the socket.
+  // Not taken: `parts` closes the socket.
   if (s == nullptr) return absl::ResourceExhaustedError("out of memory");
   return s;
-}
-
-absl::StatusOr<Socket*> Socket::Open(vm::Heap& heap, std::string_view name) {
-  ETA_ASSIGN_OR_RETURN(SocketParts parts, Make(name));
-  return Adopt(heap, std::move(parts));
 }
 
 absl::StatusOr<Socket*> Socket::OpenPipe(vm::Heap& heap) {

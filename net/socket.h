@@ -156,8 +156,8 @@ enum class Role {
   kMailbox,  // a child's or thread's own end (current-mailbox)
 };
 
-// SocketParts is a socket outside any VM's heap (Socket::Make), which a
-// VM adopts (Socket::Adopt). Closed when destroyed unadopted.
+// SocketParts is what a Socket is made of before it is in a heap (the
+// Open functions); an nng socket in it is closed if no Socket takes it.
 struct SocketParts {
   SocketParts() = default;
   SocketParts(SocketParts&& other) noexcept;
@@ -165,7 +165,7 @@ struct SocketParts {
   ~SocketParts();
 
   nng_socket socket = NNG_SOCKET_INITIALIZER;
-  nng_aio* aio = nullptr;  // null once moved or adopted
+  nng_aio* aio = nullptr;  // null once moved or taken by a Socket
   std::unique_ptr<PeerWatch> watch;
   std::string protocol;
   std::string endpoint;    // Socket::endpoint
@@ -184,9 +184,6 @@ class Socket : public vm::ForeignObject {
   // Open makes a socket of protocol `name` (one of kProtocols) with the
   // defaults of [N]. Errors name the protocols.
   static absl::StatusOr<Socket*> Open(vm::Heap& heap, std::string_view name);
-  // Make and Adopt are Open in two steps, which may be on two threads.
-  static absl::StatusOr<SocketParts> Make(std::string_view name);
-  static absl::StatusOr<Socket*> Adopt(vm::Heap& heap, SocketParts parts);
   // OpenMailbox makes `side` of an in-memory mailbox, a pair socket
   // connected already whose endpoint is `url`; it cannot listen or dial.
   static absl::StatusOr<Socket*> OpenMailbox(vm::Heap& heap, std::shared_ptr<Mailbox> mailbox,

@@ -20,6 +20,7 @@ class Module;  // vm/module.proto
 namespace eta::vm {
 
 struct LoadedModule;
+class VM;
 
 // Global is one module-level variable cell. Imports share the exporter's cell.
 struct Global {
@@ -66,7 +67,7 @@ struct ModuleCode {
   // The global cells the module imports from the frozen base VM `base`
   // (builtins, prelude), by global index (null for the others): they are
   // the same in every VM made from that base.
-  const void* base = nullptr;
+  const VM* base = nullptr;
   std::vector<Global*> base_cells;
 };
 
