@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cerrno>
 #include <utility>
 
@@ -64,14 +65,23 @@ namespace {
 // what it grew by is marked for transparent huge pages (the kernel's
 // "madvise" mode), as glibc's glibc.malloc.hugetlb=1 tunable does: on one
 // scheduler, 100,000 waiting actors fault 7 times less and start twice as
-// fast. (Worker threads' own malloc arenas are left as they are: one
-// arena for all made the schedulers wait on its lock.)
+// fast. A worker thread's own malloc arena is marked too (AdviseArena):
+// one arena for all threads made the schedulers wait on its lock.
+// (Not under a sanitizer, whose allocator is not malloc's.)
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kAdvise = false;
+#else
+constexpr bool kAdvise = true;
+#endif
 constexpr uintptr_t kHugePage = uintptr_t{2} << 20;
 
-void GrowHeapInLargeSteps() { mallopt(M_TOP_PAD, 32 << 20); }
+void GrowHeapInLargeSteps() {
+  if (kAdvise) mallopt(M_TOP_PAD, 32 << 20);
+}
 
 // AdviseHugePages marks the main heap's growth since it last looked.
 void AdviseHugePages() {
+  if (!kAdvise) return;
   static std::mutex mutex;
   static uintptr_t advised = 0;  // the heap's end when it last looked
   std::lock_guard<std::mutex> lock(mutex);
@@ -80,6 +90,22 @@ void AdviseHugePages() {
   uintptr_t from = (advised + kHugePage - 1) & ~(kHugePage - 1);
   if (end > from) ::madvise(reinterpret_cast<void*>(from), end - from, MADV_HUGEPAGE);
   advised = std::max(advised, end);
+}
+
+// AdviseArena marks the 64 MiB reservation of a worker's malloc arena
+// (glibc aligns each) for huge pages, once per reservation; it looks every
+// 64th slice, as a reservation holds some thousands of actors.
+void AdviseArena() {
+  constexpr uintptr_t kArena = uintptr_t{64} << 20;
+  thread_local uintptr_t advised = 0;
+  thread_local unsigned slices = 0;
+  if (!kAdvise || slices++ % 64 != 0) return;
+  void* probe = std::malloc(256);
+  auto heap = reinterpret_cast<uintptr_t>(probe) & ~(kArena - 1);
+  std::free(probe);
+  if (heap == advised) return;
+  advised = heap;
+  ::madvise(reinterpret_cast<void*>(heap), kArena, MADV_HUGEPAGE);
 }
 
 }  // namespace
@@ -159,6 +185,7 @@ void Scheduler::Help(int index) {
 void Scheduler::RunSlice(std::shared_ptr<Task> task, int index) {
   task->lane_ = index;
   task->state_.store(Task::kRunning);
+  if (index > 0) AdviseArena();
   Task::Step step = task->Run();
   switch (step) {
     case Task::Step::kYield:
