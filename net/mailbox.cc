@@ -42,8 +42,7 @@ Mailbox::Taken Mailbox::Receive(Side at, std::string* bytes, Task* waiter) {
       if (waiter != nullptr) queue.reader = waiter->shared_from_this();
       return Taken::kEmpty;
     }
-    *bytes = std::move(queue.messages.front());
-    queue.messages.pop_front();
+    *bytes = queue.messages.pop_front();
     writer = std::move(queue.writer);
   }
   Wake(std::move(writer));

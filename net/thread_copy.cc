@@ -79,7 +79,7 @@ class Snapshotter {
     while (!pending_globals_.empty()) {
       vm::Global* g = pending_globals_.front();
       pending_globals_.pop_front();
-      std::string name = vm::As<vm::Symbol>(g->name)->name;
+      const std::string& name = g->name;
       w_.Byte(kGlobal);
       w_.Text(g->owner->name);
       w_.Text(name);
@@ -109,14 +109,15 @@ class Snapshotter {
 
   // NoteFunction finds the globals a function's code (and the code of the
   // functions it makes closures of) refers to.
+  // It reads the shared code: linking a function only to read it could
+  // fail for want of room for its constants.
   void NoteFunction(const vm::Function* f) {
-    std::vector<const vm::Function*> work = {f};
+    std::vector<std::pair<vm::LoadedModule*, uint32_t>> work = {{f->module, f->index}};
     while (!work.empty()) {
-      const vm::Function* fn = work.back();
+      auto [module, index] = work.back();
       work.pop_back();
-      if (!functions_seen_.insert(fn).second) continue;
-      vm::LoadedModule* module = fn->module;
-      absl::Span<const uint32_t> code = fn->code;
+      if (!functions_seen_.insert({module, index}).second) continue;
+      absl::Span<const uint32_t> code = module->code->functions[index].code;
       for (size_t pc = 0; pc < code.size();) {
         uint32_t op = code[pc];
         if (op >= static_cast<uint32_t>(vm::kOpcodeCount)) break;
@@ -130,7 +131,7 @@ class Snapshotter {
             if (a < module->globals.size()) NoteGlobal(module->globals[a]);
             break;
           case vm::Opcode::kMAKE_CLOSURE:
-            if (a < module->functions.size()) work.push_back(module->function(a));
+            if (a < module->functions.size()) work.push_back({module, a});
             break;
           default:
             break;
@@ -355,7 +356,7 @@ class Snapshotter {
   VM& vm_;
   Writer w_;
   absl::flat_hash_map<Object*, uint32_t> index_;
-  absl::flat_hash_set<const vm::Function*> functions_seen_;
+  absl::flat_hash_set<std::pair<vm::LoadedModule*, uint32_t>> functions_seen_;
   absl::flat_hash_set<vm::Global*> globals_seen_;
   std::deque<vm::Global*> pending_globals_;
   std::vector<std::string> roots_;
@@ -616,7 +617,8 @@ class Restorer {
             return absl::InternalError(absl::StrCat(
                 "spawn-thread: function ", index, " of ", module_name, " does not match"));
           }
-          vm::Closure* c = vm_.heap().NewClosure(m->function(index), count);
+          vm::Function* f = m->function(index);
+          vm::Closure* c = f != nullptr ? vm_.heap().NewClosure(f, count) : nullptr;
           if (c == nullptr) return OutOfMemory();
           Value v = Value::FromObject(c);
           Keep(v);

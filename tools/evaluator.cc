@@ -45,7 +45,8 @@ absl::StatusOr<vm::Value> ProgramEvaluator::CompileForEval(vm::VM& vm, vm::Value
   }
   vm::LoadedModule* loaded_module = vm.FindModule(source.name);
   loaded_module->body_run = true;
-  vm::Closure* body = vm.heap().NewClosure(loaded_module->function(0), 0);
+  vm::Function* f = loaded_module->function(0);
+  vm::Closure* body = f != nullptr ? vm.heap().NewClosure(f, 0) : nullptr;
   if (!body) return absl::ResourceExhaustedError("out of memory");
   return vm::Value::FromObject(body);
 }

@@ -23,9 +23,11 @@ struct LoadedModule;
 class VM;
 
 // Global is one module-level variable cell. Imports share the exporter's cell.
+// Its name is a string, not a symbol: a VM loading a module makes a cell per
+// global, and interning every name would cost more than the cell.
 struct Global {
   Value value = Value::Undefined();
-  Value name;  // symbol
+  std::string name;
   LoadedModule* owner = nullptr;
 };
 
@@ -57,6 +59,7 @@ struct FunctionCode {
   std::vector<uint32_t> code;
   std::vector<Capture> captures;
   std::vector<SourcePoint> source_map;  // sorted by pc
+  std::vector<uint32_t> constants;      // the constants its code pushes
 };
 
 // ModuleCode is a loaded module message with its functions' code, built
@@ -64,6 +67,9 @@ struct FunctionCode {
 struct ModuleCode {
   std::shared_ptr<const eta::module::Module> message;
   std::vector<FunctionCode> functions;
+  // Each export's global (by index): the last of that name, or -1 when the
+  // code never refers to it.
+  std::vector<int> export_globals;
   // The global cells the module imports from the frozen base VM `base`
   // (builtins, prelude), by global index (null for the others): they are
   // the same in every VM made from that base.
@@ -109,20 +115,24 @@ struct LoadedModule {
   std::string source_file;
   bool library = false;  // one of the standard library's modules
   bool script = false;   // a script's implicit module: main is not called
-  std::vector<Value> constants;
+  std::vector<Value> constants;       // Undefined until made
   std::vector<Global*> globals;       // indexed by the code's global operands
-  std::vector<std::string> exports;   // exported names
+  // The builtins' names in the order they were added (%builtins only: a
+  // loaded module's imports and exports are in code->message).
+  std::vector<std::string> exports;
   absl::flat_hash_map<std::string, Global*> export_cells;  // name -> cell
   // Its functions by index, each linked when first used (function(i));
   // `code` has them all.
   std::vector<std::unique_ptr<Function>> functions;
+  // Linking makes the constants the function pushes (when the module's
+  // message is kept, each constant is made when a function first needs
+  // it): null when the heap is full.
   Function* function(uint32_t index) {
     Function* f = functions[index].get();
     return f != nullptr ? f : LinkFunction(index);
   }
   Function* LinkFunction(uint32_t index);  // vm/loader.cc
-  std::vector<std::string> imports;   // module names, in load order
-  std::string macros;                 // exported macro definitions (source)
+  VM* vm = nullptr;  // the VM it is loaded in
   bool body_run = false;
   // Its functions' code and the module as loaded, kept so that
   // spawn-thread can load it in another VM (shared with it: neither changes

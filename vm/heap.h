@@ -130,7 +130,7 @@ class Heap {
   static constexpr size_t kMaxPooledBytes = 256;
   // Chunks grow from kFirstChunkBytes to kChunkBytes: a VM that holds
   // little (a waiting actor) takes little.
-  static constexpr size_t kFirstChunkBytes = 4 * 1024;
+  static constexpr size_t kFirstChunkBytes = 1024;
   static constexpr size_t kChunkBytes = 256 * 1024;
 
   void MaybeCollect(size_t bytes);

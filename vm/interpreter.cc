@@ -231,8 +231,10 @@ Value VM::Execute(size_t entry_frames) {
     DISPATCH();
   }
   CASE(MAKE_CLOSURE) {
-    const Function* target = fn->module->function(*pc++);
-    SYNC();
+    uint32_t index = *pc++;
+    SYNC();  // linking makes the function's constants, which may collect
+    const Function* target = fn->module->function(index);
+    if (!target) RAISE(OutOfMemoryValue());
     Closure* made = heap_.NewClosure(
         target, static_cast<uint32_t>(target->captures.size()));
     if (!made) RAISE(OutOfMemoryValue());

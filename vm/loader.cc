@@ -313,10 +313,9 @@ absl::Status VM::LoadModuleMessage(const eta::module::Module& m,
     if (it == from->export_cells.end()) {
       // A macro imported from `from` may read its private top-level
       // definitions (references only: the verifier refuses assignments).
-      Value symbol = Intern(export_name);
       Global* own = nullptr;
       for (Global* cell : from->globals) {
-        if (cell->owner == from && cell->name.Eq(symbol)) own = cell;
+        if (cell->owner == from && cell->name == export_name) own = cell;
       }
       if (own) {
         imported[i] = own;
@@ -343,13 +342,11 @@ absl::Status VM::LoadModuleMessage(const eta::module::Module& m,
   }
   auto owned = std::make_unique<LoadedModule>();
   LoadedModule* module = owned.get();
+  module->vm = this;
   module->name = m.name();
   module->source_file = m.source_file();
   module->library = m.library();
   module->script = m.script();
-  module->macros = m.macros();
-  module->imports.assign(m.imports().begin(), m.imports().end());
-  module->exports.assign(m.exports().begin(), m.exports().end());
   modules_by_name_[module->name] = module;
   if (code == nullptr) {
     auto made = std::make_shared<ModuleCode>();
@@ -366,6 +363,17 @@ absl::Status VM::LoadModuleMessage(const eta::module::Module& m,
             base_->FindModuleOfBase(cell->owner->name) == cell->owner) {
           made->base_cells[i] = cell;
         }
+      }
+    }
+    // Each export's cell is the last global of that name (a map, not a
+    // scan per export: the prelude exports ~80 names and has ~200 globals).
+    if (!m.exports().empty()) {
+      absl::flat_hash_map<std::string_view, int> global_by_name;
+      global_by_name.reserve(m.globals_size());
+      for (int i = 0; i < m.globals_size(); ++i) global_by_name[m.globals(i).name()] = i;
+      for (const std::string& name : m.exports()) {
+        auto found = global_by_name.find(name);
+        made->export_globals.push_back(found != global_by_name.end() ? found->second : -1);
       }
     }
     made->functions.reserve(m.functions_size());
@@ -387,6 +395,16 @@ absl::Status VM::LoadModuleMessage(const eta::module::Module& m,
       }
       std::sort(fc.source_map.begin(), fc.source_map.end(),
                 [](const SourcePoint& a, const SourcePoint& b) { return a.pc < b.pc; });
+      for (size_t pc = 0; pc < fc.code.size(); pc += 1 + kOpcodeInfo[fc.code[pc]].operands) {
+        // (The verifier checks the operands of reachable code only.)
+        if (fc.code[pc] == static_cast<uint32_t>(Opcode::kCONST) &&
+            fc.code[pc + 1] < static_cast<uint32_t>(m.constants_size())) {
+          fc.constants.push_back(fc.code[pc + 1]);
+        }
+      }
+      std::sort(fc.constants.begin(), fc.constants.end());
+      fc.constants.erase(std::unique(fc.constants.begin(), fc.constants.end()),
+                         fc.constants.end());
     }
     code = std::move(made);
   }
@@ -404,67 +422,36 @@ absl::Status VM::LoadModuleMessage(const eta::module::Module& m,
       if (found != definitions->export_cells.end()) {
         cell = found->second;
       } else {
-        cell = NewGlobal(Intern(name), definitions);
+        cell = NewGlobal(name, definitions);
         definitions->export_cells[name] = cell;
         definitions->globals.push_back(cell);
       }
       module->globals.push_back(cell);
     } else {
-      Value name = Intern(m.globals(i).name());
-      module->globals.push_back(NewGlobal(name, module));
+      module->globals.push_back(NewGlobal(m.globals(i).name(), module));
     }
   }
-  // Each export's cell: the last global of that name (a map, not a scan
-  // per export: the prelude exports ~80 names and has ~200 globals).
-  absl::flat_hash_map<std::string_view, Global*> cells_by_name;
-  if (!module->exports.empty()) {
-    cells_by_name.reserve(m.globals_size());
-    for (int i = 0; i < m.globals_size(); ++i) {
-      cells_by_name[m.globals(i).name()] = module->globals[i];
-    }
+  module->export_cells.reserve(m.exports_size());
+  for (int e = 0; e < m.exports_size(); ++e) {
+    const std::string& name = m.exports(e);
+    int global = code->export_globals[e];
+    // Exported but never referred to by the code: the cell is made here.
+    module->export_cells[name] = global >= 0 ? module->globals[global] : NewGlobal(name, module);
   }
-  for (const std::string& name : module->exports) {
-    auto found = cells_by_name.find(name);
-    Global* cell = found != cells_by_name.end() ? found->second : nullptr;
-    if (!cell) {
-      // Exported but never referenced by the code: make the cell.
-      cell = NewGlobal(Intern(name), module);
-    }
-    module->export_cells[name] = cell;
-  }
-  // Constants (the module's constant vector is a GC root as it fills).
-  module->constants.reserve(m.constants_size());
-  for (const auto& c : m.constants()) {
-    Value v;
-    switch (c.value_case()) {
-      case eta::module::Constant::kNil: v = Value::Nil(); break;
-      case eta::module::Constant::kBoolean: v = Value::Bool(c.boolean()); break;
-      case eta::module::Constant::kInteger: v = Value::Fixnum(c.integer()); break;
-      case eta::module::Constant::kReal: v = Value::Flonum(c.real()); break;
-      case eta::module::Constant::kCharacter: v = Value::Char(c.character()); break;
-      case eta::module::Constant::kString: v = MakeStringFromUtf8(c.string()); break;
-      case eta::module::Constant::kSymbol: v = Intern(c.symbol()); break;
-      case eta::module::Constant::kPair:
-        v = Cons(module->constants[c.pair().car()], module->constants[c.pair().cdr()]);
-        break;
-      case eta::module::Constant::kVector: {
-        std::vector<Value> items;
-        for (uint32_t index : c.vector().index()) items.push_back(module->constants[index]);
-        v = MakeVector(std::move(items));
-        break;
+  // Constants: made as the functions that push them are linked, when the
+  // message is kept (a thread actor runs few of its modules' functions);
+  // all now otherwise. The vector is a GC root as it fills.
+  module->constants.assign(m.constants_size(), Value::Undefined());
+  if (code->message == nullptr) {
+    std::vector<uint32_t> all(m.constants_size());
+    for (uint32_t i = 0; i < all.size(); ++i) all[i] = i;
+    if (!MakeConstants(m, *module, all)) {
+      if (heap_.over_limit()) {
+        return absl::ResourceExhaustedError(
+            absl::StrCat("out of memory loading module ", m.name()));
       }
-      case eta::module::Constant::kBytevector:
-        v = MakeBytevector(std::vector<uint8_t>(c.bytevector().begin(), c.bytevector().end()));
-        break;
-      default:
-        v = Value::Unspecified();
-        break;
-    }
-    if (v.IsRaise()) {
-      pending_raise_ = Value::Undefined();
       return Invalid(m.name(), "a string constant is not valid UTF-8");
     }
-    module->constants.push_back(v);
   }
   // Each function is linked when first used (LoadedModule::function): a
   // thread VM uses few of its modules' functions.
@@ -472,8 +459,75 @@ absl::Status VM::LoadModuleMessage(const eta::module::Module& m,
   return absl::OkStatus();
 }
 
+bool VM::MakeConstants(const eta::module::Module& m, LoadedModule& module,
+                       absl::Span<const uint32_t> wanted) {
+  std::vector<Value>& made = module.constants;
+  // Constants refer to earlier ones only: each is made after its parts
+  // (an explicit stack, as a quoted list is a chain as long as the list).
+  std::vector<uint32_t> work;
+  for (uint32_t want : wanted) {
+    work.push_back(want);
+    while (!work.empty()) {
+      uint32_t i = work.back();
+      if (!made[i].IsUndefined()) {
+        work.pop_back();
+        continue;
+      }
+      const eta::module::Constant& c = m.constants(i);
+      const size_t depth = work.size();
+      auto need = [&](uint32_t part) {
+        if (made[part].IsUndefined()) work.push_back(part);
+      };
+      if (c.value_case() == eta::module::Constant::kPair) {
+        need(c.pair().car());
+        need(c.pair().cdr());
+      } else if (c.value_case() == eta::module::Constant::kVector) {
+        for (uint32_t part : c.vector().index()) need(part);
+      }
+      if (work.size() != depth) continue;
+      work.pop_back();
+      Value v;
+      switch (c.value_case()) {
+        case eta::module::Constant::kNil: v = Value::Nil(); break;
+        case eta::module::Constant::kBoolean: v = Value::Bool(c.boolean()); break;
+        case eta::module::Constant::kInteger: v = Value::Fixnum(c.integer()); break;
+        case eta::module::Constant::kReal: v = Value::Flonum(c.real()); break;
+        case eta::module::Constant::kCharacter: v = Value::Char(c.character()); break;
+        case eta::module::Constant::kString: v = MakeStringFromUtf8(c.string()); break;
+        case eta::module::Constant::kSymbol: v = Intern(c.symbol()); break;
+        case eta::module::Constant::kPair:
+          v = Cons(made[c.pair().car()], made[c.pair().cdr()]);
+          break;
+        case eta::module::Constant::kVector: {
+          std::vector<Value> items;
+          items.reserve(c.vector().index_size());
+          for (uint32_t part : c.vector().index()) items.push_back(made[part]);
+          v = MakeVector(std::move(items));
+          break;
+        }
+        case eta::module::Constant::kBytevector:
+          v = MakeBytevector(std::vector<uint8_t>(c.bytevector().begin(), c.bytevector().end()));
+          break;
+        default:
+          v = Value::Unspecified();
+          break;
+      }
+      if (v.IsRaise()) {
+        pending_raise_ = Value::Undefined();
+        return false;
+      }
+      made[i] = v;
+    }
+  }
+  return true;
+}
+
 Function* LoadedModule::LinkFunction(uint32_t index) {
   const FunctionCode& fc = code->functions[index];
+  if (code->message != nullptr && !fc.constants.empty() &&
+      !vm->MakeConstants(*code->message, *this, fc.constants)) {
+    return nullptr;
+  }
   auto fn = std::make_unique<Function>();
   fn->name = fc.name;
   fn->index = index;

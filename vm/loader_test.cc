@@ -499,11 +499,34 @@ TEST(LoaderTest, LoadsEveryKindOfConstant) {
   m.add_constants()->set_bytevector(std::string("\x01\x02", 2));  // 9
   m.add_constants()->set_unspecified(true);             // 10
   SetCode(m, 0, {Op(Opcode::kCONST), 8, Op(Opcode::kRETURN)});
+  // Function 1 pushes the others (never called: linked below).
+  auto* others = m.add_functions();
+  others->set_name("others");
+  for (uint32_t k : {1, 3, 4, 5, 9, 10}) {
+    others->add_code(Op(Opcode::kCONST));
+    others->add_code(k);
+    others->add_code(Op(Opcode::kPOP));
+  }
+  others->add_code(Op(Opcode::kUNSPECIFIED));
+  others->add_code(Op(Opcode::kRETURN));
+  others->set_max_stack(1);
   auto vm = NewVM();
   ASSERT_TRUE(vm->LoadModuleMessage(m).ok());
   LoadedModule* loaded = vm->FindModule("m");
   ASSERT_NE(loaded, nullptr);
   ASSERT_EQ(loaded->constants.size(), 11u);
+  // Each constant is made when a function that pushes it is linked, with
+  // the constants it is made of.
+  for (Value v : loaded->constants) EXPECT_TRUE(v.IsUndefined());
+  ASSERT_NE(loaded->function(0), nullptr);
+  for (int k : {0, 2, 6, 7, 8}) EXPECT_FALSE(loaded->constants[k].IsUndefined()) << k;
+  for (int k : {1, 3, 4, 5, 9, 10}) EXPECT_TRUE(loaded->constants[k].IsUndefined()) << k;
+  ASSERT_NE(loaded->function(1), nullptr);
+  for (Value v : loaded->constants) EXPECT_FALSE(v.IsUndefined());
+  EXPECT_TRUE(loaded->constants[1].IsTrue());
+  EXPECT_EQ(loaded->constants[3].AsFlonum(), 2.5);
+  EXPECT_TRUE(IsString(loaded->constants[5]));
+  EXPECT_TRUE(IsType(loaded->constants[9], ObjectType::kBytevector));
   EXPECT_EQ(loaded->constants[2].AsFixnum(), -(int64_t{1} << 62));
   EXPECT_EQ(loaded->constants[4].AsChar(), 0x3BBu);
   ASSERT_TRUE(IsPair(loaded->constants[7]));
@@ -512,6 +535,25 @@ TEST(LoaderTest, LoadsEveryKindOfConstant) {
   ASSERT_TRUE(IsVector(loaded->constants[8]));
   EXPECT_EQ(As<Vector>(loaded->constants[8])->items.size(), 2u);
   EXPECT_TRUE(vm->RunModule("m", false).ok());
+}
+
+TEST(LoaderTest, AConstantWithoutRoomIsAnOutOfMemoryErrorWhenItsFunctionIsLinked) {
+  Module m = MinimalModule();
+  m.add_constants()->set_string(std::string(size_t{1} << 20, 'x'));  // 4 MiB made
+  SetCode(m, 0, {Op(Opcode::kMAKE_CLOSURE), 1, Op(Opcode::kRETURN)});
+  auto* f = m.add_functions();
+  f->set_name("big");
+  f->set_max_stack(1);
+  f->add_code(Op(Opcode::kCONST));
+  f->add_code(0);
+  f->add_code(Op(Opcode::kRETURN));
+  VMOptions options;
+  options.heap.max_bytes = size_t{1} << 20;
+  VM vm(options);
+  AddAllPrimitives(vm);
+  ASSERT_TRUE(vm.LoadModuleMessage(m).ok());  // made when first needed
+  EXPECT_FALSE(vm.RunModule("m", false).ok());
+  EXPECT_TRUE(Contains(vm.DescribeUncaught(), "out of memory")) << vm.DescribeUncaught();
 }
 
 // ---- Linking ----

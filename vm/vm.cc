@@ -81,7 +81,6 @@ void VM::TraceRoots(Tracer& tracer) {
   }
   for (const Global& g : globals_) {
     tracer.Mark(g.value);
-    tracer.Mark(g.name);
   }
   for (const auto& module : modules_) {
     for (Value v : module->constants) tracer.Mark(v);
@@ -266,9 +265,8 @@ Value VM::NotABox() {
 }
 
 Value VM::UnboundGlobal(Global* global) {
-  std::string name = As<Symbol>(global->name)->name;
   return RaiseError("unbound-variable",
-                    absl::StrCat(name, ": unbound variable (used before its "
+                    absl::StrCat(global->name, ": unbound variable (used before its "
                                        "definition ran)"));
 }
 
@@ -386,16 +384,15 @@ void VM::FlushOutput() {
 
 // ---- Builtins and calls ----
 
-Global* VM::NewGlobal(Value name, LoadedModule* owner) {
-  globals_.push_back(Global{Value::Undefined(), name, owner});
+Global* VM::NewGlobal(std::string_view name, LoadedModule* owner) {
+  globals_.push_back(Global{Value::Undefined(), std::string(name), owner});
   return &globals_.back();
 }
 
 void VM::AddPrimitives(absl::Span<const PrimitiveSpec> table) {
   if (base_ != nullptr) return;  // the base's are shared, and frozen
   for (const PrimitiveSpec& spec : table) {
-    Value name = Intern(spec.name);
-    Global* g = NewGlobal(name, builtins_);
+    Global* g = NewGlobal(spec.name, builtins_);
     Primitive* p = heap_.New<Primitive>(spec.name, spec.min_args,
                                         spec.max_args, spec.function,
                                         spec.special);
@@ -433,7 +430,7 @@ Global* VM::FindGlobal(std::string_view module, std::string_view name) {
   auto it = m->export_cells.find(AsAbsl(name));
   if (it != m->export_cells.end()) return it->second;
   for (Global* g : m->globals) {
-    if (g->owner == m && As<Symbol>(g->name)->name == name) return g;
+    if (g->owner == m && g->name == name) return g;
   }
   return nullptr;
 }
@@ -528,7 +525,8 @@ absl::StatusOr<Value> VM::RunModuleBody(std::string_view name) {
     return absl::NotFoundError(absl::StrCat("module ", AsAbsl(name), " is not loaded"));
   }
   m->body_run = true;
-  Closure* body = heap_.NewClosure(m->function(0), 0);
+  Function* f = m->function(0);
+  Closure* body = f != nullptr ? heap_.NewClosure(f, 0) : nullptr;
   if (!body) return absl::ResourceExhaustedError("out of memory");
   return Call(Value::FromObject(body), {});
 }
@@ -538,7 +536,8 @@ absl::Status VM::RunModule(std::string_view name, bool call_main) {
   if (!m) return absl::NotFoundError(absl::StrCat("module ", AsAbsl(name), " is not loaded"));
   if (m->body_run) return absl::OkStatus();
   m->body_run = true;
-  Closure* body = heap_.NewClosure(m->function(0), 0);
+  Function* f = m->function(0);
+  Closure* body = f != nullptr ? heap_.NewClosure(f, 0) : nullptr;
   if (!body) return absl::ResourceExhaustedError("out of memory");
   ETA_ASSIGN_OR_RETURN(Value ignored, Call(Value::FromObject(body), {}));
   (void)ignored;

@@ -280,6 +280,13 @@ class VM {
   absl::Status LoadModuleMessage(const eta::module::Module& m, std::string_view shared_namespace,
                                  Verify verify, std::shared_ptr<const eta::module::Module> keep,
                                  std::shared_ptr<const ModuleCode> code);
+  // MakeConstants makes the constants `wanted` of `module` (loaded from
+  // `m`) not made yet, with the earlier ones they are made of; false when
+  // the heap is full (or, for a message never verified, a string is not
+  // UTF-8).
+  friend struct LoadedModule;  // links its functions with MakeConstants
+  bool MakeConstants(const eta::module::Module& m, LoadedModule& module,
+                     absl::Span<const uint32_t> wanted);
   static constexpr size_t kStackOverflowHeadroom = 10000;
 
   void TraceRoots(Tracer& tracer);
@@ -292,7 +299,7 @@ class VM {
   void EndCall(size_t slot, size_t entry_frames);
   // FinishSlice ends a Start or Resume slice that Execute left with `r`.
   Outcome FinishSlice(Value r);
-  Global* NewGlobal(Value name, LoadedModule* owner);
+  Global* NewGlobal(std::string_view name, LoadedModule* owner);
   void GrowStack(size_t needed);
   // The following raise (set pending_raise_) and return the raise marker.
   Value RaiseArity(Value callee, uint32_t argc);
