@@ -117,6 +117,9 @@ struct LoadedModule {
   bool script = false;   // a script's implicit module: main is not called
   std::vector<Value> constants;       // Undefined until made
   std::vector<Global*> globals;       // indexed by the code's global operands
+  // Its own cells (imports are the exporters'), made at load: reserved
+  // once, so they never move.
+  std::vector<Global> cells;
   // The builtins' names in the order they were added (%builtins only: a
   // loaded module's imports and exports are in code->message).
   std::vector<std::string> exports;

@@ -411,6 +411,17 @@ absl::Status VM::LoadModuleMessage(const eta::module::Module& m,
   module->code = code;
   modules_.push_back(std::move(owned));
 
+  // The module's own cells: its globals that are not imports (nor in a
+  // shared namespace), and the exports its code never refers to.
+  size_t own = 0;
+  if (definitions == nullptr) {
+    for (int i = 0; i < m.globals_size(); ++i) own += imported[i] == nullptr ? 1 : 0;
+  }
+  for (int global : code->export_globals) own += global < 0 ? 1 : 0;
+  module->cells.reserve(own);
+  auto own_cell = [module](const std::string& name) {
+    return &module->cells.emplace_back(Global{Value::Undefined(), name, module});
+  };
   module->globals.reserve(m.globals_size());
   for (int i = 0; i < m.globals_size(); ++i) {
     if (imported[i]) {
@@ -428,7 +439,7 @@ absl::Status VM::LoadModuleMessage(const eta::module::Module& m,
       }
       module->globals.push_back(cell);
     } else {
-      module->globals.push_back(NewGlobal(m.globals(i).name(), module));
+      module->globals.push_back(own_cell(m.globals(i).name()));
     }
   }
   module->export_cells.reserve(m.exports_size());
@@ -436,7 +447,7 @@ absl::Status VM::LoadModuleMessage(const eta::module::Module& m,
     const std::string& name = m.exports(e);
     int global = code->export_globals[e];
     // Exported but never referred to by the code: the cell is made here.
-    module->export_cells[name] = global >= 0 ? module->globals[global] : NewGlobal(name, module);
+    module->export_cells[name] = global >= 0 ? module->globals[global] : own_cell(name);
   }
   // Constants: made as the functions that push them are linked, when the
   // message is kept (a thread actor runs few of its modules' functions);

@@ -79,10 +79,9 @@ void VM::TraceRoots(Tracer& tracer) {
   for (const Frame& f : frames_) {
     if (f.closure) tracer.MarkObject(f.closure);
   }
-  for (const Global& g : globals_) {
-    tracer.Mark(g.value);
-  }
+  for (const auto& g : globals_) tracer.Mark(g->value);
   for (const auto& module : modules_) {
+    for (const Global& g : module->cells) tracer.Mark(g.value);
     for (Value v : module->constants) tracer.Mark(v);
   }
   symbols_.Trace(tracer);
@@ -385,8 +384,8 @@ void VM::FlushOutput() {
 // ---- Builtins and calls ----
 
 Global* VM::NewGlobal(std::string_view name, LoadedModule* owner) {
-  globals_.push_back(Global{Value::Undefined(), std::string(name), owner});
-  return &globals_.back();
+  globals_.push_back(std::make_unique<Global>(Global{Value::Undefined(), std::string(name), owner}));
+  return globals_.back().get();
 }
 
 void VM::AddPrimitives(absl::Span<const PrimitiveSpec> table) {

@@ -5,7 +5,6 @@
 #define ETA_VM_VM_H_
 
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -317,7 +316,9 @@ class VM {
   VMOptions options_;
   Heap heap_;
   SymbolTable symbols_;
-  std::deque<Global> globals_;
+  // Cells of no loaded module's own (LoadedModule::cells): the builtins'
+  // and those the REPL and eval define in a shared namespace.
+  std::vector<std::unique_ptr<Global>> globals_;
   std::vector<std::unique_ptr<LoadedModule>> modules_;
   absl::flat_hash_map<std::string, LoadedModule*> modules_by_name_;
   LoadedModule* builtins_ = nullptr;
