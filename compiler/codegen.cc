@@ -1,10 +1,12 @@
 #include "compiler/codegen.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "compiler/continuation_safety.h"
+#include "compiler/stack_guard.h"
 #include "compiler/status_macros.h"
 #include "vm/opcodes.h"
 
@@ -20,7 +22,13 @@ class ConstantPool {
  public:
   explicit ConstantPool(eta::module::Module* out) : out_(out) {}
 
+  // Add returns the constant's index; where the datum nests too deep for
+  // the stack it records where (too_deep) and returns 0.
   uint32_t Add(const Datum* d) {
+    if (StackLow()) {
+      if (!too_deep_) too_deep_ = d->location;
+      return 0;
+    }
     eta::module::Constant c;
     switch (d->kind) {
       case Datum::Kind::kNil: c.set_nil(true); break;
@@ -78,6 +86,8 @@ class ConstantPool {
     return Push(c);
   }
 
+  const std::optional<SourceLocation>& too_deep() const { return too_deep_; }
+
  private:
   uint32_t Push(const eta::module::Constant& c) {
     *out_->add_constants() = c;
@@ -85,6 +95,7 @@ class ConstantPool {
   }
   eta::module::Module* out_;
   absl::flat_hash_map<std::string, uint32_t> atoms_;
+  std::optional<SourceLocation> too_deep_;
 };
 
 // FunctionEmitter generates one lambda's code.
@@ -228,6 +239,7 @@ class FunctionEmitter {
   }
 
   absl::Status Compile(Node* n, bool tail) {
+    if (StackLow()) return SyntaxError(n->location, kNestingTooDeep);
     switch (n->kind) {
       case Node::Kind::kConstant:
         EmitConstant(n->datum.get());
@@ -531,6 +543,7 @@ absl::Status GenerateModule(const ModuleScope& scope,
     auto* fn = out->add_functions();
     FunctionEmitter emitter(lambda.get(), &constants, fn);
     ETA_RETURN_IF_ERROR(emitter.Run());
+    if (constants.too_deep()) return SyntaxError(*constants.too_deep(), kNestingTooDeep);
   }
   return absl::OkStatus();
 }

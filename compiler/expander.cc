@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "compiler/stack_guard.h"
 #include "compiler/status_macros.h"
 #include "vm/opcodes.h"
 
@@ -378,6 +379,7 @@ absl::StatusOr<bool> Expander::ParseDefinition(
 // ---- Expressions ----
 
 absl::StatusOr<NodePtr> Expander::Expand(const DatumPtr& x, Scope* scope) {
+  if (StackLow()) return SyntaxError(x->location, kNestingTooDeep);
   switch (x->kind) {
     case Datum::Kind::kSymbol:
       return ExpandReference(x, scope);

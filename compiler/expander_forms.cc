@@ -1,6 +1,7 @@
 // The special forms and derived forms of [L3].
 #include "absl/strings/str_cat.h"
 #include "compiler/expander.h"
+#include "compiler/stack_guard.h"
 #include "compiler/status_macros.h"
 #include "vm/opcodes.h"
 
@@ -574,6 +575,7 @@ bool IsForm(const DatumPtr& x, const char* head) {
 
 absl::StatusOr<NodePtr> Expander::ExpandQuasi(const DatumPtr& x, int depth,
                                               Scope* scope) {
+  if (StackLow()) return SyntaxError(x->location, kNestingTooDeep);
   const SourceLocation& at = x->location;
   if (!HasUnquote(x)) return Constant(x);
   auto call = [&](const char* name, std::vector<NodePtr> args) {
@@ -598,31 +600,42 @@ absl::StatusOr<NodePtr> Expander::ExpandQuasi(const DatumPtr& x, int depth,
     return call("list", std::move(args));
   }
   if (x->IsPair()) {
-    ETA_ASSIGN_OR_RETURN(NodePtr tail, ExpandQuasi(x->cdr, depth, scope));
-    if (IsForm(x->car, "unquote-splicing")) {
-      NodePtr head;
-      if (depth == 1) {
-        ETA_ASSIGN_OR_RETURN(head, Expand(x->car->cdr->car, scope));
-        std::vector<NodePtr> args;
-        args.push_back(std::move(head));
-        args.push_back(std::move(tail));
-        return call("append", std::move(args));
-      }
-      ETA_ASSIGN_OR_RETURN(NodePtr inner, ExpandQuasi(x->car->cdr->car, depth - 1, scope));
-      std::vector<NodePtr> list_args;
-      list_args.push_back(Constant(Sym("unquote-splicing", at)));
-      list_args.push_back(std::move(inner));
-      head = call("list", std::move(list_args));
-      std::vector<NodePtr> args;
-      args.push_back(std::move(head));
-      args.push_back(std::move(tail));
-      return call("cons", std::move(args));
+    // (append (list e ...) spliced ... tail), along the spine without
+    // recursion: a quasiquoted list may be long.
+    std::vector<const DatumPtr*> items;
+    const DatumPtr* rest = &x;
+    while ((*rest)->IsPair() && !IsForm(*rest, "unquote") && !IsForm(*rest, "quasiquote")) {
+      items.push_back(&(*rest)->car);
+      rest = &(*rest)->cdr;
     }
-    ETA_ASSIGN_OR_RETURN(NodePtr head, ExpandQuasi(x->car, depth, scope));
-    std::vector<NodePtr> args;
-    args.push_back(std::move(head));
-    args.push_back(std::move(tail));
-    return call("cons", std::move(args));
+    std::vector<NodePtr> parts, run;
+    bool spliced = false;  // append copies what it splices but the last
+    auto flush = [&] {
+      if (!run.empty()) parts.push_back(call("list", std::move(run)));
+      run.clear();
+    };
+    for (const DatumPtr* item : items) {
+      if (!IsForm(*item, "unquote-splicing")) {
+        ETA_ASSIGN_OR_RETURN(NodePtr element, ExpandQuasi(*item, depth, scope));
+        run.push_back(std::move(element));
+      } else if (depth == 1) {
+        flush();
+        ETA_ASSIGN_OR_RETURN(NodePtr list, Expand((*item)->cdr->car, scope));
+        parts.push_back(std::move(list));
+        spliced = true;
+      } else {
+        ETA_ASSIGN_OR_RETURN(NodePtr inner, ExpandQuasi((*item)->cdr->car, depth - 1, scope));
+        std::vector<NodePtr> args;
+        args.push_back(Constant(Sym("unquote-splicing", at)));
+        args.push_back(std::move(inner));
+        run.push_back(call("list", std::move(args)));
+      }
+    }
+    flush();
+    ETA_ASSIGN_OR_RETURN(NodePtr tail, ExpandQuasi(*rest, depth, scope));
+    if ((*rest)->IsNil() && !spliced) return std::move(parts[0]);
+    parts.push_back(std::move(tail));
+    return call("append", std::move(parts));
   }
   if (x->kind == Datum::Kind::kVector) {
     ETA_ASSIGN_OR_RETURN(NodePtr list, ExpandQuasi(MakeList(x->items, at), depth, scope));

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "compiler/expander.h"
 #include "compiler/reader.h"
+#include "compiler/stack_guard.h"
 #include "compiler/status_macros.h"
 
 namespace eta::compiler {
@@ -44,6 +45,26 @@ bool SameAtom(const Datum& a, const Datum& b) {
   }
 }
 
+// Symbols lists the symbols of `d` in written order (without recursion:
+// patterns and templates may be long or deep).
+std::vector<DatumPtr> Symbols(const DatumPtr& d) {
+  std::vector<DatumPtr> found;
+  std::vector<const DatumPtr*> work{&d};
+  while (!work.empty()) {
+    const DatumPtr& x = *work.back();
+    work.pop_back();
+    if (x->IsSymbol()) {
+      found.push_back(x);
+    } else if (x->IsPair()) {
+      work.push_back(&x->cdr);
+      work.push_back(&x->car);
+    } else if (x->kind == Datum::Kind::kVector) {
+      for (size_t i = x->items.size(); i-- > 0;) work.push_back(&x->items[i]);
+    }
+  }
+  return found;
+}
+
 class Matcher {
  public:
   explicit Matcher(const Macro& macro) : macro_(macro) {}
@@ -58,8 +79,13 @@ class Matcher {
     return false;
   }
 
-  // Match matches `input` against `pattern`, adding to `out`.
+  // Match matches `input` against `pattern`, adding to `out`. A pattern
+  // nested too deep for the stack does not match, and too_deep says so.
   bool MatchDatum(const DatumPtr& pattern, const DatumPtr& input, Bindings* out) const {
+    if (StackLow()) {
+      too_deep_ = true;
+      return false;
+    }
     if (pattern->IsSymbol()) {
       if (IsLiteral(pattern)) {
         return input->IsSymbol() && RootName(input->text) == RootName(pattern->text);
@@ -132,20 +158,16 @@ class Matcher {
   }
 
   void PatternVariables(const DatumPtr& pattern, std::vector<std::string>* out) const {
-    if (pattern->IsSymbol()) {
-      if (!IsLiteral(pattern) && !IsEllipsis(pattern) && RootName(pattern->text) != "_") {
-        out->push_back(pattern->text);
-      }
-    } else if (pattern->IsPair()) {
-      PatternVariables(pattern->car, out);
-      PatternVariables(pattern->cdr, out);
-    } else if (pattern->kind == Datum::Kind::kVector) {
-      for (const auto& item : pattern->items) PatternVariables(item, out);
+    for (const DatumPtr& d : Symbols(pattern)) {
+      if (!IsLiteral(d) && !IsEllipsis(d) && RootName(d->text) != "_") out->push_back(d->text);
     }
   }
 
+  bool too_deep() const { return too_deep_; }
+
  private:
   const Macro& macro_;
+  mutable bool too_deep_ = false;
 };
 
 class Instantiator {
@@ -154,6 +176,7 @@ class Instantiator {
       : matcher_(macro), rename_(rename), at_(at) {}
 
   absl::StatusOr<DatumPtr> Instantiate(const DatumPtr& t, const MatchView& b, bool escaped) {
+    if (StackLow()) return SyntaxError(t->location, kNestingTooDeep);
     if (t->IsSymbol()) {
       auto it = b.find(t->text);
       if (it != b.end()) {
@@ -243,14 +266,7 @@ class Instantiator {
   }
 
   static void TemplateSymbols(const DatumPtr& t, std::vector<std::string>* out) {
-    if (t->IsSymbol()) {
-      out->push_back(t->text);
-    } else if (t->IsPair()) {
-      TemplateSymbols(t->car, out);
-      TemplateSymbols(t->cdr, out);
-    } else if (t->kind == Datum::Kind::kVector) {
-      for (const auto& item : t->items) TemplateSymbols(item, out);
-    }
+    for (const DatumPtr& d : Symbols(t)) out->push_back(d->text);
   }
 
   Matcher matcher_;
@@ -272,10 +288,24 @@ DatumPtr StripAliases(const DatumPtr& datum) {
       if (datum->text.find(kAliasMark) == std::string::npos) return datum;
       return MakeSymbol(RootName(datum->text), datum->location);
     case Datum::Kind::kPair: {
-      DatumPtr car = StripAliases(datum->car);
-      DatumPtr cdr = StripAliases(datum->cdr);
-      if (car == datum->car && cdr == datum->cdr) return datum;
-      return MakePair(car, cdr, datum->location);
+      // Along the spine without recursion (a quoted list may be long);
+      // each element recurses, as deep as the reader lets data nest.
+      std::vector<const Datum*> spine;
+      const Datum* p = datum.get();
+      for (; p->IsPair(); p = p->cdr.get()) spine.push_back(p);
+      DatumPtr tail = StripAliases(spine.back()->cdr);
+      for (size_t i = spine.size(); i-- > 0;) {
+        const Datum* cell = spine[i];
+        DatumPtr car = StripAliases(cell->car);
+        if (car == cell->car && tail == cell->cdr) {
+          // Unchanged so far: the original cell serves (rebuilt only above
+          // a change).
+          tail = i == 0 ? datum : spine[i - 1]->cdr;
+        } else {
+          tail = MakePair(car, tail, cell->location);
+        }
+      }
+      return tail;
     }
     case Datum::Kind::kVector: {
       std::vector<DatumPtr> items;
@@ -335,7 +365,10 @@ absl::StatusOr<DatumPtr> ExpandMacroUse(const Macro& macro, const DatumPtr& form
   for (const MacroRule& rule : macro.rules) {
     Bindings bindings;
     // The keyword position is ignored.
-    if (!form->IsPair() || !matcher.MatchDatum(rule.pattern->cdr, form->cdr, &bindings)) continue;
+    if (!form->IsPair() || !matcher.MatchDatum(rule.pattern->cdr, form->cdr, &bindings)) {
+      if (matcher.too_deep()) return SyntaxError(form->location, kNestingTooDeep);
+      continue;
+    }
     Instantiator instantiator(macro, rename, form->location);
     MatchView view;
     for (const auto& [name, match] : bindings) view[name] = &match;

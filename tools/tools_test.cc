@@ -290,6 +290,43 @@ TEST_F(ToolsTest, CompileErrorStopsBeforeRunning) {
   EXPECT_TRUE(Contains(run.err, ":2:15: unbound-variable")) << run.Describe();
 }
 
+// Code nested as deep as the reader accepts either compiles or, deeper than
+// the compiler's stack allows (which depends on the build's frame sizes),
+// is a syntax-error naming the place: never a crash (issue 23).
+TEST_F(ToolsTest, DeeplyNestedCodeCompilesOrIsASyntaxError) {
+  auto nested = [](const std::string& open, const std::string& close, int n) {
+    std::string text = "(define x 1)\n(display\n";
+    for (int i = 0; i < n; ++i) text += open;
+    text += "x";
+    for (int i = 0; i < n; ++i) text += close;
+    return text + ")\n";
+  };
+  const std::pair<std::string, std::string> cases[] = {
+      {nested("(let ((a 1)) ", ")", 4500), "1"},
+      {nested("(+ 1 ", ")", 9990), "9991"},
+      {nested("(if #t ", " 2)", 9990), "1"},
+      {nested("((lambda (y) ", ") 1)", 4990), "1"},
+      {nested("(let ((a 1)) ", ")", 9000), "1"}};
+  int refused = 0;
+  for (const auto& [text, output] : cases) {
+    fs::path program = Source("deep.eta", text);
+    for (bool compile_only : {false, true}) {
+      RunResult run = compile_only ? Etac({program.string()}) : Etai({program.string()});
+      ASSERT_TRUE(run.exited) << run.Describe();
+      if (run.exit_status == 0) {
+        if (!compile_only) EXPECT_EQ(run.out, output);
+        continue;
+      }
+      ++refused;
+      EXPECT_EQ(run.exit_status, 1) << run.Describe();
+      EXPECT_TRUE(Contains(run.err, program.string() + ":3:")) << run.Describe();
+      EXPECT_TRUE(Contains(run.err, "syntax-error: nesting too deep to compile"))
+          << run.Describe();
+    }
+  }
+  EXPECT_GT(refused, 0);  // 9,000 nested lets are beyond any build's stack
+}
+
 // ---- Compiled files ----
 
 TEST_F(ToolsTest, CompiledFileRunsTheSame) {
