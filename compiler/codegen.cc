@@ -1,7 +1,6 @@
 #include "compiler/codegen.h"
 
 #include <algorithm>
-#include <optional>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -22,62 +21,64 @@ class ConstantPool {
  public:
   explicit ConstantPool(eta::module::Module* out) : out_(out) {}
 
-  // Add returns the constant's index; where the datum nests too deep for
-  // the stack it records where (too_deep) and returns 0.
-  uint32_t Add(const Datum* d) {
-    if (StackLow()) {
-      if (!too_deep_) too_deep_ = d->location;
-      return 0;
-    }
-    eta::module::Constant c;
-    switch (d->kind) {
-      case Datum::Kind::kNil: c.set_nil(true); break;
-      case Datum::Kind::kBool: c.set_boolean(d->boolean); break;
-      case Datum::Kind::kInteger: c.set_integer(d->integer); break;
-      case Datum::Kind::kReal: c.set_real(d->real); break;
-      case Datum::Kind::kChar: c.set_character(d->character); break;
-      case Datum::Kind::kString: c.set_string(d->text); break;
-      case Datum::Kind::kSymbol: c.set_symbol(d->text); break;
-      case Datum::Kind::kBytevector:
-        c.set_bytevector(std::string(d->bytes.begin(), d->bytes.end()));
-        break;
-      case Datum::Kind::kPair: {
-        // Iterative over the spine: build from the tail.
-        std::vector<const Datum*> spine;
-        const Datum* p = d;
-        while (p->kind == Datum::Kind::kPair) {
-          spine.push_back(p);
-          p = p->cdr.get();
+  // Add returns the constant's index. It walks the datum with a stack of
+  // its own (quoted data may nest as deep as the reader allows): each
+  // pair's or vector's parts are added before it.
+  uint32_t Add(const Datum* root) {
+    struct Item {
+      const Datum* d;
+      bool parts_added = false;
+      std::vector<const Datum*> spine;  // a pair's cells, car to last
+    };
+    std::vector<Item> work;
+    work.push_back({root});
+    std::vector<uint32_t> added;  // the indices of the finished data, in order
+    while (!work.empty()) {
+      Item& item = work.back();
+      const Datum* d = item.d;
+      if (d->kind != Datum::Kind::kPair && d->kind != Datum::Kind::kVector) {
+        added.push_back(AddAtom(*d));
+        work.pop_back();
+        continue;
+      }
+      if (!item.parts_added) {
+        // Its parts are added first, in the order they are pushed back.
+        item.parts_added = true;
+        std::vector<const Datum*> parts;
+        if (d->kind == Datum::Kind::kPair) {
+          const Datum* p = d;
+          for (; p->kind == Datum::Kind::kPair; p = p->cdr.get()) item.spine.push_back(p);
+          parts.push_back(p);  // the tail, then each car from the last
+          for (size_t i = item.spine.size(); i-- > 0;) parts.push_back(item.spine[i]->car.get());
+        } else {
+          for (const auto& part : d->items) parts.push_back(part.get());
         }
-        uint32_t tail = Add(p);
-        for (size_t i = spine.size(); i > 0; --i) {
-          uint32_t car = Add(spine[i - 1]->car.get());
+        for (size_t i = parts.size(); i-- > 0;) work.push_back({parts[i]});
+        continue;
+      }
+      if (d->kind == Datum::Kind::kPair) {
+        const size_t n = item.spine.size();
+        const size_t first = added.size() - n - 1;
+        uint32_t tail = added[first];
+        for (size_t k = 1; k <= n; ++k) {
           eta::module::Constant cell;
-          cell.mutable_pair()->set_car(car);
+          cell.mutable_pair()->set_car(added[first + k]);
           cell.mutable_pair()->set_cdr(tail);
           tail = Push(cell);
         }
-        return tail;
-      }
-      case Datum::Kind::kVector: {
-        std::vector<uint32_t> indices;
-        for (const auto& item : d->items) indices.push_back(Add(item.get()));
+        added.resize(first);
+        added.push_back(tail);
+      } else {
+        const size_t first = added.size() - d->items.size();
+        eta::module::Constant c;
         auto* vector = c.mutable_vector();  // sets the oneof even when empty
-        for (uint32_t i : indices) vector->add_index(i);
-        break;
+        for (size_t i = first; i < added.size(); ++i) vector->add_index(added[i]);
+        added.resize(first);
+        added.push_back(Push(c));
       }
+      work.pop_back();
     }
-    if (d->kind != Datum::Kind::kPair && d->kind != Datum::Kind::kVector &&
-        d->kind != Datum::Kind::kString) {
-      // Atoms are shared (strings are mutable, so each literal is its own).
-      std::string key = c.SerializeAsString();
-      auto it = atoms_.find(key);
-      if (it != atoms_.end()) return it->second;
-      uint32_t index = Push(c);
-      atoms_[key] = index;
-      return index;
-    }
-    return Push(c);
+    return added.back();
   }
 
   uint32_t AddUnspecified() {
@@ -86,16 +87,38 @@ class ConstantPool {
     return Push(c);
   }
 
-  const std::optional<SourceLocation>& too_deep() const { return too_deep_; }
-
  private:
+  uint32_t AddAtom(const Datum& d) {
+    eta::module::Constant c;
+    switch (d.kind) {
+      case Datum::Kind::kNil: c.set_nil(true); break;
+      case Datum::Kind::kBool: c.set_boolean(d.boolean); break;
+      case Datum::Kind::kInteger: c.set_integer(d.integer); break;
+      case Datum::Kind::kReal: c.set_real(d.real); break;
+      case Datum::Kind::kChar: c.set_character(d.character); break;
+      case Datum::Kind::kString: c.set_string(d.text); break;
+      case Datum::Kind::kSymbol: c.set_symbol(d.text); break;
+      case Datum::Kind::kBytevector:
+        c.set_bytevector(std::string(d.bytes.begin(), d.bytes.end()));
+        break;
+      default: break;
+    }
+    // Atoms are shared (strings are mutable, so each literal is its own).
+    if (d.kind == Datum::Kind::kString) return Push(c);
+    std::string key = c.SerializeAsString();
+    auto it = atoms_.find(key);
+    if (it != atoms_.end()) return it->second;
+    uint32_t index = Push(c);
+    atoms_[key] = index;
+    return index;
+  }
+
   uint32_t Push(const eta::module::Constant& c) {
     *out_->add_constants() = c;
     return static_cast<uint32_t>(out_->constants_size() - 1);
   }
   eta::module::Module* out_;
   absl::flat_hash_map<std::string, uint32_t> atoms_;
-  std::optional<SourceLocation> too_deep_;
 };
 
 // FunctionEmitter generates one lambda's code.
@@ -543,7 +566,6 @@ absl::Status GenerateModule(const ModuleScope& scope,
     auto* fn = out->add_functions();
     FunctionEmitter emitter(lambda.get(), &constants, fn);
     ETA_RETURN_IF_ERROR(emitter.Run());
-    if (constants.too_deep()) return SyntaxError(*constants.too_deep(), kNestingTooDeep);
   }
   return absl::OkStatus();
 }
