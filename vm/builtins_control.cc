@@ -13,13 +13,34 @@ Value Unreachable(VM& vm, Arguments) {
   return vm.RaiseError("internal-error", "special primitive called directly");
 }
 
+// ListOf tells whether `list` is a proper list whose every element
+// satisfies `ok`.
+template <typename Ok>
+bool ListOf(Value list, Ok ok) {
+  for (; IsPair(list); list = Cdr(list)) {
+    if (!ok(Car(list))) return false;
+  }
+  return list.IsNil();
+}
+
+// The handler stack (a list of procedures) and the winders (a list of
+// (before . after) pairs of procedures) are the prelude's; the internal
+// setters check their shape anyway, as the VM's raise calls the handlers.
 Value Handlers(VM& vm, Arguments) { return vm.handlers(); }
 Value SetHandlers(VM& vm, Arguments args) {
+  if (!ListOf(args[0], IsProcedure)) {
+    return vm.RaiseTypeError("%set-handlers!", 1, "a list of procedures", args[0]);
+  }
   vm.set_handlers(args[0]);
   return Value::Unspecified();
 }
 Value Winders(VM& vm, Arguments) { return vm.winders(); }
 Value SetWinders(VM& vm, Arguments args) {
+  auto winder = [](Value w) { return IsPair(w) && IsProcedure(Car(w)) && IsProcedure(Cdr(w)); };
+  if (!ListOf(args[0], winder)) {
+    return vm.RaiseTypeError("%set-winders!", 1, "a list of (before . after) procedure pairs",
+                             args[0]);
+  }
   vm.set_winders(args[0]);
   return Value::Unspecified();
 }
@@ -91,6 +112,9 @@ Value CatchValue(VM&, Arguments args) {
 
 Value MakeRecordType(VM& vm, Arguments args) {
   if (!IsSymbol(args[0])) return vm.RaiseTypeError("%make-record-type", 1, "a symbol", args[0]);
+  if (!ListOf(args[1], [](Value v) { return IsSymbol(v); })) {
+    return vm.RaiseTypeError("%make-record-type", 2, "a list of symbols", args[1]);
+  }
   std::vector<Value> fields;
   for (Value l = args[1]; IsPair(l); l = Cdr(l)) fields.push_back(Car(l));
   RecordType* t = vm.heap().New<RecordType>(args[0], std::move(fields));
@@ -104,6 +128,11 @@ Value MakeRecord(VM& vm, Arguments args) {
     return vm.RaiseTypeError("%make-record", 1, "a record type", args[0]);
   }
   RecordType* t = As<RecordType>(args[0]);
+  if (static_cast<size_t>(args.count - 1) > t->field_names.size()) {
+    return vm.RaiseError("arity-error", absl::StrCat("%make-record: ", args.count - 1,
+                                                     " values for ", t->field_names.size(),
+                                                     " fields"));
+  }
   std::vector<Value> fields(args.values + 1, args.values + args.count);
   fields.resize(t->field_names.size(), Value::False());
   Record* r = vm.heap().New<Record>(t, std::move(fields));
@@ -128,8 +157,27 @@ std::string TypeName(RecordType* t) {
   return name;
 }
 
+// CheckRecordAccess checks what the accessors of define-record-type pass
+// besides the record: its type and a field index of that type; false after
+// raising (the internal primitives are called with other arguments only by
+// mistake, but a mistake must not read or write outside the record).
+bool CheckRecordAccess(VM& vm, const char* who, Arguments args) {
+  if (!IsType(args[1], ObjectType::kRecordType)) {
+    vm.RaiseTypeError(who, 2, "a record type", args[1]);
+    return false;
+  }
+  Value index = args[2];
+  if (!index.IsFixnum() || index.AsFixnum() < 0 ||
+      static_cast<uint64_t>(index.AsFixnum()) >= As<RecordType>(args[1])->field_names.size()) {
+    vm.RaiseTypeError(who, 3, "a field index of the record type", index);
+    return false;
+  }
+  return true;
+}
+
 // (%record-ref obj type index name)
 Value RecordRef(VM& vm, Arguments args) {
+  if (!CheckRecordAccess(vm, "%record-ref", args)) return Value::RaiseMarker();
   if (!IsType(args[0], ObjectType::kRecord) ||
       !Value::FromObject(As<Record>(args[0])->type).Eq(args[1])) {
     return vm.RaiseTypeError(ProcedureName(args[3]), 1,
@@ -141,6 +189,7 @@ Value RecordRef(VM& vm, Arguments args) {
 
 // (%record-set! obj type index value name)
 Value RecordSet(VM& vm, Arguments args) {
+  if (!CheckRecordAccess(vm, "%record-set!", args)) return Value::RaiseMarker();
   if (!IsType(args[0], ObjectType::kRecord) ||
       !Value::FromObject(As<Record>(args[0])->type).Eq(args[1])) {
     return vm.RaiseTypeError(ProcedureName(args[4]), 1,
