@@ -254,6 +254,7 @@ absl::StatusOr<eta::module::Module> CompileModule(const ModuleSource& source,
   ModuleScope scope;
   scope.module_name = source.name;
   scope.builtins = options.builtins;
+  scope.internal_names = options.internal_names;
   if (options.predefined) {
     scope.definitions.insert(options.predefined->begin(), options.predefined->end());
   }
@@ -319,7 +320,8 @@ absl::StatusOr<eta::module::Module> CompileModule(const ModuleSource& source,
       GlobalKey key = scope.imports[n];
       uint32_t index = scope.GlobalIndex(key);
       (void)index;
-    } else if (options.builtins && options.builtins->contains(n)) {
+    } else if (options.builtins && options.builtins->contains(n) &&
+               (options.internal_names || !IsInternalName(n))) {
       scope.GlobalIndex(GlobalKey{std::string(options.builtins->at(n)), n});
     } else {
       return CompileError(name->location, "module-error",

@@ -56,6 +56,9 @@ absl::StatusOr<std::vector<ModuleSource>> SplitProgram(
 // REPL's earlier definitions).
 struct CompileOptions {
   const BuiltinModules* builtins = nullptr;
+  // internal_names lets the module name the internal (%) builtins: the
+  // standard library's modules only (etac_bootstrap).
+  bool internal_names = false;
   bool export_all = false;
   const std::vector<std::string>* predefined = nullptr;
 };

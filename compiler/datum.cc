@@ -251,6 +251,13 @@ DatumPtr MakeSymbol(std::string name, const SourceLocation& location) {
   return datum;
 }
 
+DatumPtr MakeInternalSymbol(std::string name, const SourceLocation& location) {
+  auto datum = NewDatum(Datum::Kind::kSymbol, location);
+  datum->text = std::move(name);
+  datum->internal = true;
+  return datum;
+}
+
 DatumPtr MakePair(DatumPtr car, DatumPtr cdr, const SourceLocation& location) {
   auto datum = NewDatum(Datum::Kind::kPair, location);
   datum->car = std::move(car);

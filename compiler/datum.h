@@ -55,6 +55,9 @@ struct Datum {
   DatumPtr cdr;
   std::vector<DatumPtr> items;
   std::vector<uint8_t> bytes;
+  // internal: a symbol the expander made, which may name the standard
+  // library's internal (%) builtins that user code cannot.
+  bool internal = false;
 
   bool IsSymbol() const { return kind == Kind::kSymbol; }
   bool IsSymbol(const char* name) const {
@@ -72,6 +75,9 @@ DatumPtr MakeReal(double value, const SourceLocation& location);
 DatumPtr MakeChar(uint32_t value, const SourceLocation& location);
 DatumPtr MakeString(std::string utf8, const SourceLocation& location);
 DatumPtr MakeSymbol(std::string name, const SourceLocation& location);
+// MakeInternalSymbol makes a symbol that may name an internal builtin
+// (Datum::internal): the expander's own references to them.
+DatumPtr MakeInternalSymbol(std::string name, const SourceLocation& location);
 DatumPtr MakePair(DatumPtr car, DatumPtr cdr, const SourceLocation& location);
 DatumPtr MakeVector(std::vector<DatumPtr> items,
                     const SourceLocation& location);

@@ -123,7 +123,7 @@ NodePtr Expander::LocalRef(Var* var, Scope* scope, const SourceLocation& at) {
   return n;
 }
 
-Expander::Binding Expander::Lookup(const std::string& name, Scope* scope) {
+Expander::Binding Expander::Lookup(const std::string& name, Scope* scope, bool internal) {
   for (Scope* s = scope; s; s = s->parent) {
     auto it = s->vars.find(name);
     if (it != s->vars.end()) return Binding{Binding::Kind::kLocal, it->second, {}};
@@ -151,7 +151,7 @@ Expander::Binding Expander::Lookup(const std::string& name, Scope* scope) {
   if (SpecialForms().contains(name)) {
     return Binding{Binding::Kind::kSpecial, nullptr, GlobalKey{"", name}};
   }
-  if (module_->builtins) {
+  if (module_->builtins && (internal || module_->internal_names || !IsInternalName(name))) {
     auto it = module_->builtins->find(name);
     if (it != module_->builtins->end()) {
       return Binding{Binding::Kind::kGlobal, nullptr, GlobalKey{std::string(it->second), name}, true};
@@ -298,7 +298,7 @@ absl::Status Expander::FlattenBody(const std::vector<DatumPtr>& forms,
                                    MakePair(temp_formals, MakeList(body, at), at), at);
       out->push_back(MakeList({MakeSymbol("define", at),
                                MakeSymbol(absl::StrCat("%define-values-", ++define_values_count_), at),
-                               MakeList({MakeSymbol("%apply-values", at), consumer, items[2]}, at)},
+                               MakeList({MakeInternalSymbol("%apply-values", at), consumer, items[2]}, at)},
                               at));
     } else if (form->IsPair() && IsKeyword(form->car, "define-record-type", scope)) {
       std::vector<DatumPtr> items;
@@ -392,7 +392,7 @@ absl::StatusOr<NodePtr> Expander::Expand(const DatumPtr& x, Scope* scope) {
   }
   Binding head{Binding::Kind::kUnbound};
   if (x->car->IsSymbol()) {
-    head = Lookup(x->car->text, scope);
+    head = Lookup(x->car->text, scope, x->car->internal);
     if (head.kind == Binding::Kind::kMacro) {
       ETA_ASSIGN_OR_RETURN(DatumPtr expanded, ExpandMacro(head.macro, x));
       ++macro_depth_;
@@ -422,7 +422,7 @@ absl::StatusOr<NodePtr> Expander::Expand(const DatumPtr& x, Scope* scope) {
 
 absl::StatusOr<NodePtr> Expander::ExpandReference(const DatumPtr& symbol,
                                                   Scope* scope) {
-  Binding b = Lookup(symbol->text, scope);
+  Binding b = Lookup(symbol->text, scope, symbol->internal);
   switch (b.kind) {
     case Binding::Kind::kLocal:
       return LocalRef(b.var, scope, symbol->location);
@@ -443,6 +443,12 @@ absl::StatusOr<NodePtr> Expander::ExpandReference(const DatumPtr& symbol,
     case Binding::Kind::kUnbound:
       break;
   }
+  if (IsInternalName(symbol->text) && module_->builtins &&
+      module_->builtins->contains(symbol->text)) {
+    return CompileError(symbol->location, "unbound-variable",
+                        absl::StrCat(symbol->text, " is internal to the standard library "
+                                     "(not defined in module ", module_->module_name, ")"));
+  }
   return CompileError(symbol->location, "unbound-variable",
                       absl::StrCat(RootName(symbol->text), " is not defined (in module ",
                                    module_->module_name, ")"));
@@ -454,7 +460,7 @@ absl::StatusOr<NodePtr> Expander::ExpandCall(const DatumPtr& x,
   // Inline the common builtins when the name really means the builtin.
   if (x->car->IsSymbol()) {
     std::string name = x->car->text;
-    Binding b = Lookup(name, scope);
+    Binding b = Lookup(name, scope, x->car->internal);
     if (b.kind == Binding::Kind::kGlobal && b.imported) name = b.key.name;
     bool builtin = b.kind == Binding::Kind::kGlobal && b.imported &&
                    module_->builtins && module_->builtins->contains(name) &&

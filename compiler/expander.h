@@ -40,6 +40,9 @@ struct ModuleScope {
   absl::flat_hash_map<std::string, GlobalKey> imports;
   // builtins: name -> module that provides it
   const BuiltinModules* builtins = nullptr;
+  // internal_names: the module may name the internal (%) builtins (the
+  // standard library's modules, compiled by etac_bootstrap).
+  bool internal_names = false;
   // The global table being built (indices used by the code).
   std::vector<GlobalKey> globals;
   absl::flat_hash_map<GlobalKey, uint32_t> global_index;
@@ -51,6 +54,9 @@ struct ModuleScope {
   // GlobalIndex returns the index of `key`, adding it if new.
   uint32_t GlobalIndex(const GlobalKey& key);
 };
+
+// IsInternalName: a %-name, which only the standard library may use.
+inline bool IsInternalName(const std::string& name) { return !name.empty() && name[0] == '%'; }
 
 // Expander expands one module body.
 class Expander {
@@ -143,7 +149,9 @@ class Expander {
       const DatumPtr& x, const std::vector<DatumPtr>& items);
 
   // Lookup says what an identifier means here.
-  Binding Lookup(const std::string& name, Scope* scope);
+  // Lookup resolves `name`; an internal (%) builtin only for a module with
+  // internal_names or a symbol the expander made (`internal`).
+  Binding Lookup(const std::string& name, Scope* scope, bool internal = false);
   // LookupAtDefinition says what `name` means where `macro` was defined.
   Binding LookupAtDefinition(const std::string& name, const Macro& macro);
 

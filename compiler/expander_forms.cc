@@ -680,7 +680,7 @@ absl::StatusOr<std::vector<DatumPtr>> Expander::RecordTypeDefinitions(
   if (bare.size() > 2 && bare.front() == '<' && bare.back() == '>') bare = bare.substr(1, bare.size() - 2);
   std::vector<DatumPtr> out;
   out.push_back(list({Sym("define", gen), type_name,
-                      list({Sym("%make-record-type", gen), quote(MakeSymbol(bare, gen)),
+                      list({MakeInternalSymbol("%make-record-type", gen), quote(MakeSymbol(bare, gen)),
                             quote(MakeList(fields, gen))})}));
   // Constructor.
   if (items.size() > 2 && !(items[2]->kind == Datum::Kind::kBool)) {
@@ -692,7 +692,7 @@ absl::StatusOr<std::vector<DatumPtr>> Expander::RecordTypeDefinitions(
       return SyntaxError(items[2]->location, "define-record-type: constructor must be (name field ...)");
     }
     std::vector<DatumPtr> args(ctor.begin() + 1, ctor.end());
-    std::vector<DatumPtr> make{Sym("%make-record", gen), type_name};
+    std::vector<DatumPtr> make{MakeInternalSymbol("%make-record", gen), type_name};
     for (const auto& f : fields) {
       bool given = false;
       for (const auto& a : args) given |= a->text == f->text;
@@ -714,7 +714,7 @@ absl::StatusOr<std::vector<DatumPtr>> Expander::RecordTypeDefinitions(
     DatumPtr obj = Sym("obj", gen);
     out.push_back(list({Sym("define", gen), items[3],
                         list({Sym("lambda", gen), list({obj}),
-                              list({Sym("%record?", gen), obj, type_name})})}));
+                              list({MakeInternalSymbol("%record?", gen), obj, type_name})})}));
   }
   for (size_t i = 0; i < specs.size(); ++i) {
     DatumPtr obj = Sym("obj", gen);
@@ -722,14 +722,14 @@ absl::StatusOr<std::vector<DatumPtr>> Expander::RecordTypeDefinitions(
     if (specs[i].size() >= 2) {
       out.push_back(list({Sym("define", gen), specs[i][1],
                           list({Sym("lambda", gen), list({obj}),
-                                list({Sym("%record-ref", gen), obj, type_name, index,
+                                list({MakeInternalSymbol("%record-ref", gen), obj, type_name, index,
                                       quote(specs[i][1])})})}));
     }
     if (specs[i].size() == 3) {
       DatumPtr value = Sym("value", gen);
       out.push_back(list({Sym("define", gen), specs[i][2],
                           list({Sym("lambda", gen), list({obj, value}),
-                                list({Sym("%record-set!", gen), obj, type_name, index, value,
+                                list({MakeInternalSymbol("%record-set!", gen), obj, type_name, index, value,
                                       quote(specs[i][2])})})}));
     }
   }

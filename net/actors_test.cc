@@ -134,6 +134,7 @@ class ActorsTest : public ::testing::Test {
   void ExpectSpawnsLeakNoDescriptors(const std::string& end_child) {
     WriteFile(dir_ / "quick.eta", "(send! (current-mailbox) 'hi)\n");
     WriteFile(dir_ / "parent.eta", std::string(R"(
+      (import std.time)
       (define (cycle n)
         (when (> n 0)
           (let ((c (spawn "quick.eta")))
@@ -142,10 +143,10 @@ class ActorsTest : public ::testing::Test {
             (cycle (- n 1)))))
       (cycle 2)
       (println 'warm)
-      (%sleep-ms 300)
+      (time:sleep-ms 300)
       (cycle 20)
       (println 'done)
-      (%sleep-ms 2000)
+      (time:sleep-ms 2000)
     )");
     pid_t parent = Start("parent.eta");
     auto fds = [&] {
@@ -232,7 +233,7 @@ TEST_F(ActorsTest, SpawnWaitAnswersTheChildsCloseHandshake) {
     (define (timed-wait)
       (let ((c (spawn "child.eta")))
         (recv! c 'wait)
-        (%sleep-ms 20)  ; the child has sent b and its fin
+        (time:sleep-ms 20)  ; the child has sent b and its fin
         (let* ((t0 (time:now-us)) (status (spawn-wait c)) (t1 (time:now-us)))
           (list status (recv! c 'noblock) (- t1 t0)))))
     (define (quick-child)
@@ -282,14 +283,15 @@ TEST_F(ActorsTest, SpawnWaitAnswersAChildThatConnectsLater) {
 // spawn finds it reaped.
 TEST_F(ActorsTest, ClosingARunningChildWaitsAMomentOnly) {
   WriteFile(dir_ / "runner.eta",
+            "(import std.time)\n"
             "(send! (current-mailbox) 'ready)\n"
             "(recv! (current-mailbox) 'wait)\n"
-            "(%sleep-ms 300)\n");
+            "(time:sleep-ms 300)\n");
   WriteFile(dir_ / "parent.eta", R"(
     (import std.time)
     (define c (spawn "runner.eta"))
     (recv! c 'wait)
-    (%sleep-ms 20)
+    (time:sleep-ms 20)
     (define t0 (time:now-us))
     (nng-close c)
     (define took (- (time:now-us) t0))

@@ -77,6 +77,7 @@ int main(int argc, char** argv) {
   if (!sources.ok()) return Fail(std::string(sources.status().message()));
   eta::compiler::CompileOptions options;
   options.builtins = &builtins;
+  options.internal_names = true;
   options.export_all = !module_name.empty();
   NoImports resolver;
   eta::module::ModuleFile file;

@@ -44,7 +44,8 @@ absl::StatusOr<std::vector<eta::module::Module>> CompileSource(
   return modules;
 }
 
-absl::Status RunSource(vm::VM& vm, const std::string& text, const std::string& file_name) {
+absl::Status RunSource(vm::VM& vm, const std::string& text, const std::string& file_name,
+                       bool internal_names) {
   std::vector<std::string> order;
   auto load = [&](const eta::module::Module& m) -> absl::Status {
     if (vm.IsModuleLoaded(m.name())) return absl::OkStatus();
@@ -82,6 +83,7 @@ absl::Status RunSource(vm::VM& vm, const std::string& text, const std::string& f
   Resolver resolver(library, own);
   compiler::CompileOptions options;
   options.builtins = &BuiltinMap();
+  options.internal_names = internal_names;
   std::vector<std::string> own_names;
   for (const auto& source : sources) {
     ETA_ASSIGN_OR_RETURN(eta::module::Module m,

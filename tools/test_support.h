@@ -34,9 +34,11 @@ absl::StatusOr<std::vector<eta::module::Module>> CompileSource(
 // RunSource compiles `text`, loads its imports and its own modules into
 // `vm` and runs them in order (calling `main` of its own modules). A compile
 // or load error is returned as is; an uncaught Eta error returns a non-OK
-// status with vm.uncaught_error() set.
+// status with vm.uncaught_error() set. With `internal_names` the program
+// may call the standard library's internal (%) builtins, as a test of
+// them must.
 absl::Status RunSource(vm::VM& vm, const std::string& text,
-                       const std::string& file_name = "test.eta");
+                       const std::string& file_name = "test.eta", bool internal_names = false);
 
 // OutputCapture redirects a VM's current output port to a string port for
 // its lifetime; text() is what was printed so far.

@@ -362,5 +362,39 @@ TEST(VMTest, MainIsCalledAfterTheBody) {
   EXPECT_EQ(capture.text(), "body main");
 }
 
+// The standard library's internal primitives check their arguments as every
+// primitive does (user code cannot name them, but a mistake in the library
+// must not read or write outside an object, nor make a raise never end).
+TEST(VMTest, InternalPrimitivesCheckTheirArguments) {
+  auto vm = NewVM();
+  OutputCapture capture(*vm);
+  const std::string program = R"eta(
+(define-record-type point (make-point x y) point? (x point-x set-point-x!) (y point-y))
+(define p (make-point 1 2))
+(define (kind thunk)
+  (let ((e (catch (thunk))))
+    (if (error-object? e) (error-object-kind e) (list 'returned e))))
+(for-each
+  (lambda (thunk) (display (kind thunk)) (newline))
+  (list (lambda () (%record-ref 1 2 3 4))
+        (lambda () (%record-ref p point 50000000 'point-x))
+        (lambda () (%record-set! p point 50000000 9 'set-point-x!))
+        (lambda () (%record-ref p point -1 'point-x))
+        (lambda () (%record-ref p point 1 'point-x))
+        (lambda () (%make-record point 1 2 3))
+        (lambda () (%make-record-type 'q '(a 1)))
+        (lambda () (%set-handlers! 42))
+        (lambda () (%set-handlers! (list car 1)))
+        (lambda () (%set-winders! '(1 2)))
+        (lambda () (car 1))
+        (lambda () (point-x p))))
+)eta";
+  ASSERT_TRUE(RunSource(*vm, program, "internal.eta", /*internal_names=*/true).ok())
+      << ValueToString(vm->uncaught_error(), false);
+  EXPECT_EQ(capture.text(),
+            "type-error\ntype-error\ntype-error\ntype-error\n(returned 2)\narity-error\n"
+            "type-error\ntype-error\ntype-error\ntype-error\ntype-error\n(returned 1)\n");
+}
+
 }  // namespace
 }  // namespace eta::vm
