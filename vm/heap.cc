@@ -83,9 +83,9 @@ void Heap::MaybeCollect(size_t bytes) {
   if (options_.stress || allocated_since_gc_ + bytes >= next_gc_) {
     Collect();
   }
-  if (live_bytes_ + allocated_since_gc_ + bytes > Limit()) {
+  if (live_bytes_ + allocated_since_gc_ + bytes + stack_bytes_ > Limit()) {
     Collect();
-    if (live_bytes_ + bytes > Limit()) over_limit_ = true;
+    if (live_bytes_ + bytes + stack_bytes_ > Limit()) over_limit_ = true;
   }
 }
 

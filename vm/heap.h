@@ -120,6 +120,13 @@ class Heap {
   // GrantHeadroom lets the heap grow past its limit by a margin until a
   // collection brings it back under, so out-of-memory handlers can run.
   void GrantHeadroom() { headroom_active_ = true; }
+  // set_stack_bytes tells the heap how much its VM's stack takes, which
+  // counts against the same limit (HeapOptions::max_bytes).
+  void set_stack_bytes(size_t bytes) { stack_bytes_ = bytes; }
+  size_t max_bytes() const { return options_.max_bytes; }
+  // used_bytes: what the heap holds at most now (the live bytes of the last
+  // collection and everything allocated since).
+  size_t used_bytes() const { return live_bytes_ + allocated_since_gc_; }
 
  private:
   // Small objects come from per-size pools (16-byte classes up to
@@ -159,6 +166,7 @@ class Heap {
   bool over_limit_ = false;
   bool collecting_ = false;
   bool headroom_active_ = false;
+  size_t stack_bytes_ = 0;
   size_t Limit() const {
     return options_.max_bytes + (headroom_active_ ? Headroom() : 0);
   }

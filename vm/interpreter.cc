@@ -675,6 +675,8 @@ do_call: {
     size_t base = static_cast<size_t>(callee_slot + 1 - stack);
     size_t needed = base + target_fn->stack_need;
     if (needed > stack_.size()) {
+      // (A tail call replaces its frame: only a deeper stack is refused.)
+      if (!tail && !StackRoomFor(needed)) RAISE(StackBytesOverflowValue());
       GrowStack(needed);
       size_t sp_index = static_cast<size_t>(sp - stack);
       stack = stack_.data();

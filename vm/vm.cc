@@ -101,7 +101,24 @@ void VM::TraceRoots(Tracer& tracer) {
 void VM::GrowStack(size_t needed) {
   size_t size = stack_.size();
   while (size < needed) size *= 2;
+  // Doubling stops at the stack's budget (StackRoomFor refuses calls
+  // beyond it).
+  size = std::max(needed, std::min(size, StackBudget() / sizeof(Value)));
   stack_.resize(size);
+  heap_.set_stack_bytes(size * sizeof(Value));
+}
+
+size_t VM::StackBudget() const {
+  const size_t limit = heap_.max_bytes();
+  const size_t kept = heap_.used_bytes() + limit / 8;  // and an eighth free
+  size_t budget = limit > kept ? limit - kept : 0;
+  // While a stack-overflow is handled, its handlers may go deeper.
+  if (frame_limit_ > options_.max_frames) budget += kStackBytesHeadroom;
+  return budget;
+}
+
+bool VM::StackRoomFor(size_t needed) const {
+  return needed * sizeof(Value) + frames_.size() * sizeof(Frame) <= StackBudget();
 }
 
 // ---- Building values ----
@@ -274,6 +291,15 @@ Value VM::StackOverflowValue() {
   return RaiseError("stack-overflow",
                     absl::StrCat("stack overflow: more than ",
                                  options_.max_frames, " nested calls"));
+}
+
+Value VM::StackBytesOverflowValue() {
+  // The handlers run above the deepest frame: the same headroom as for too
+  // many frames (until the stack is back under the limit).
+  frame_limit_ = std::max(frame_limit_, options_.max_frames + kStackOverflowHeadroom);
+  return RaiseError("stack-overflow",
+                    absl::StrCat("stack overflow: the stack would take more than its ",
+                                 StackBudget(), " bytes"));
 }
 
 Value VM::PackValues(const Value* values, uint32_t count) {

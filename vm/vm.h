@@ -287,6 +287,9 @@ class VM {
   bool MakeConstants(const eta::module::Module& m, LoadedModule& module,
                      absl::Span<const uint32_t> wanted);
   static constexpr size_t kStackOverflowHeadroom = 10000;
+  // What the stack may take past the limit once a stack-overflow is raised,
+  // for its handlers.
+  static constexpr size_t kStackBytesHeadroom = size_t{16} << 20;
 
   void TraceRoots(Tracer& tracer);
   // Execute runs the frames above `entry_frames` (interpreter.cc). It
@@ -300,6 +303,13 @@ class VM {
   Outcome FinishSlice(Value r);
   Global* NewGlobal(std::string_view name, LoadedModule* owner);
   void GrowStack(size_t needed);
+  // StackRoomFor tells whether the stack may hold `needed` slots: its bytes
+  // (values and frames) stay within StackBudget.
+  bool StackRoomFor(size_t needed) const;
+  // StackBudget is what the stack may take: the heap's limit less what the
+  // heap holds and an eighth of the limit, kept for the error and its
+  // handlers.
+  size_t StackBudget() const;
   // The following raise (set pending_raise_) and return the raise marker.
   Value RaiseArity(Value callee, uint32_t argc);
   Value UsedBeforeDefinition();
@@ -307,6 +317,7 @@ class VM {
   Value UnboundGlobal(Global* global);
   Value OutOfMemoryValue();
   Value StackOverflowValue();
+  Value StackBytesOverflowValue();
   // PackValues makes a multiple-values object of `count` values.
   Value PackValues(const Value* values, uint32_t count);
   // MakeTaggedRaise builds the object of (raise 'kind payload).

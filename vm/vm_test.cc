@@ -4,6 +4,7 @@
 #include "vm/vm.h"
 
 #include <algorithm>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -394,6 +395,46 @@ TEST(VMTest, InternalPrimitivesCheckTheirArguments) {
   EXPECT_EQ(capture.text(),
             "type-error\ntype-error\ntype-error\ntype-error\n(returned 2)\narity-error\n"
             "type-error\ntype-error\ntype-error\ntype-error\ntype-error\n(returned 1)\n");
+}
+
+// PeakRssKb is the process's peak resident set (VmHWM), in KiB.
+size_t PeakRssKb() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stoul(line.substr(6));
+  }
+  return 0;
+}
+
+// Deep recursion with large frames is a catchable stack-overflow once the
+// stack would take more than its share of the heap's limit: the stack's
+// bytes count against that limit, not only its frames (issue 23, item 5).
+TEST(VMTest, DeepRecursionWithLargeFramesIsAStackOverflowWithinTheHeapLimit) {
+  VMOptions options;
+  options.heap.max_bytes = size_t{64} << 20;
+  auto vm = NewVM(options);
+  OutputCapture capture(*vm);
+  const std::string program = R"eta(
+(define (f n)
+  (let ((a1 n) (a2 n) (a3 n) (a4 n) (a5 n) (a6 n) (a7 n) (a8 n) (a9 n) (a10 n)
+        (b1 n) (b2 n) (b3 n) (b4 n) (b5 n) (b6 n) (b7 n) (b8 n) (b9 n) (b10 n))
+    (if (= n 0) 0
+        (+ 1 (f (- n 1)) a1 a2 a3 a4 a5 a6 a7 a8 a9 a10
+           b1 b2 b3 b4 b5 b6 b7 b8 b9 b10 (- 0 (* 20 n))))))
+(define (kind thunk)
+  (let ((e (catch (thunk))))
+    (if (error-object? e) (error-object-kind e) e)))
+(display (kind (lambda () (f 1000000)))) (newline)
+(display (f 1000)) (newline)
+(display (kind (lambda () (f 1000000)))) (newline)
+)eta";
+  size_t before = PeakRssKb();
+  ASSERT_TRUE(RunSource(*vm, program).ok()) << ValueToString(vm->uncaught_error(), false);
+  EXPECT_EQ(capture.text(), "stack-overflow\n1000\nstack-overflow\n");
+  // A million such frames would take about 400 MB; the stack stops within
+  // the 64 MiB limit (and its last doubling held both copies).
+  EXPECT_LT(PeakRssKb() - before, size_t{160} << 10);
 }
 
 }  // namespace
