@@ -115,7 +115,8 @@ Socket* ChildSocketArgument(VM& vm, const char* who, Arguments args) {
 // FindModuleFile resolves the file argument of spawn and spawn-thread-with;
 // "" after raising an os-error that says where it looked.
 std::string FindModuleFile(VM& vm, const char* who, Value argument) {
-  std::string path = vm::EncodeUtf8(vm::As<vm::String>(argument)->chars);
+  std::string path;
+  if (!vm.OsStringArgument(who, 1, argument, &path)) return "";
   std::vector<std::string> tried;
   std::string file = ResolveSpawnPath(vm, GetNetState(vm), path, &tried);
   if (file.empty()) {
@@ -128,8 +129,9 @@ std::string FindModuleFile(VM& vm, const char* who, Value argument) {
 // (spawn path [url]).
 Value Spawn(VM& vm, Arguments args) {
   if (!vm::IsString(args[0])) return vm.RaiseTypeError("spawn", 1, "a string", args[0]);
-  if (args.count > 1 && !vm::IsString(args[1])) {
-    return vm.RaiseTypeError("spawn", 2, "a string", args[1]);
+  std::string url;
+  if (args.count > 1 && !vm.OsStringArgument("spawn", 2, args[1], &url)) {
+    return Value::RaiseMarker();
   }
   NetState& state = GetNetState(vm);
   // Children that already ended are reaped now, so none lingers as a
@@ -148,7 +150,7 @@ Value Spawn(VM& vm, Arguments args) {
   vm::Rooted keep(vm.heap(), Value::FromObject(s));
   absl::Status status;
   if (args.count > 1) {
-    status = s->ListenPrivate(vm::EncodeUtf8(vm::As<vm::String>(args[1])->chars));
+    status = s->ListenPrivate(url);
   } else {
     // ipc:///tmp/eta-PID-N.sock, skipping an N in use (another process of
     // that pid in a different pid namespace sharing /tmp).

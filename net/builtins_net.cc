@@ -70,17 +70,6 @@ bool NameArgument(VM& vm, const char* who, Arguments args, int position,
   return false;
 }
 
-bool StringArgument(VM& vm, const char* who, Arguments args, int position,
-                    std::string* out) {
-  Value v = args[position - 1];
-  if (!vm::IsString(v)) {
-    vm.RaiseTypeError(who, position, "a string", v);
-    return false;
-  }
-  *out = vm::EncodeUtf8(vm::As<vm::String>(v)->chars);
-  return true;
-}
-
 bool IsSymbolNamed(Value v, std::string_view name) {
   return vm::IsSymbol(v) && vm::As<vm::Symbol>(v)->name == name;
 }
@@ -258,7 +247,7 @@ Value NngClosedP(VM& vm, Arguments args) {
 Value NngListen(VM& vm, Arguments args) {
   Socket* s = SocketArgument(vm, "nng-listen", args, 1);
   std::string url;
-  if (s == nullptr || !StringArgument(vm, "nng-listen", args, 2, &url)) {
+  if (s == nullptr || !vm.OsStringArgument("nng-listen", 2, args[1], &url)) {
     return Value::RaiseMarker();
   }
   if (absl::Status status = s->Listen(url); !status.ok()) {
@@ -270,7 +259,7 @@ Value NngListen(VM& vm, Arguments args) {
 Value NngDial(VM& vm, Arguments args) {
   Socket* s = SocketArgument(vm, "nng-dial", args, 1);
   std::string url;
-  if (s == nullptr || !StringArgument(vm, "nng-dial", args, 2, &url)) {
+  if (s == nullptr || !vm.OsStringArgument("nng-dial", 2, args[1], &url)) {
     return Value::RaiseMarker();
   }
   bool retry = false;

@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/stubs/logging.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
@@ -25,6 +26,9 @@ std::string Directory(const std::string& path) {
 absl::StatusOr<eta::module::ModuleFile> ParseModuleFile(absl::string_view bytes,
                                                         const std::string& path) {
   eta::module::ModuleFile file;
+  // A bad file is reported as our error, not also by protobuf's log on
+  // stderr (it logs a string field that is not UTF-8).
+  google::protobuf::LogSilencer quiet;
   if (!file.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": invalid compiled module file (corrupt or truncated)"));

@@ -150,6 +150,8 @@ class ToolsTest : public ::testing::Test {
     EXPECT_FALSE(run.timed_out) << what;
     EXPECT_TRUE(run.exited && run.exit_status == 1) << what << "\n" << run.Describe();
     EXPECT_TRUE(Contains(run.err, "error:")) << what << "\n" << run.Describe();
+    // Our error alone: no line of protobuf's own log before it.
+    EXPECT_FALSE(Contains(run.err, "libprotobuf")) << what << "\n" << run.Describe();
   }
 
   std::string etai_, etac_;
@@ -379,6 +381,14 @@ TEST_F(ToolsTest, TruncatedEtacIsRejected) {
 
 // DISABLED: known bug. An empty .etac (zero modules) runs as an empty
 // program and exits 0 instead of being rejected as truncated.
+TEST_F(ToolsTest, EtacWithAStringThatIsNotUtf8IsRejectedQuietly) {
+  std::string bytes = Compiled("text", "(display \"hello\")\n");
+  size_t at = bytes.find("hello");
+  ASSERT_NE(at, std::string::npos);
+  bytes[at] = '\xff';
+  ExpectCleanRejection(bytes, "a string constant that is not UTF-8");
+}
+
 TEST_F(ToolsTest, EmptyEtacIsRejected) { ExpectCleanRejection("", "empty file"); }
 
 TEST_F(ToolsTest, FlippedByteEtacNeverCrashes) {

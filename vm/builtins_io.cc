@@ -306,8 +306,8 @@ Value OsError(VM& vm, const char* name, const std::string& file, int error) {
 
 Value OpenInputFile(VM& vm, Arguments args) {
   const char* name = "open-input-file";
-  if (!IsString(args[0])) return vm.RaiseTypeError(name, 1, "a string", args[0]);
-  std::string path = EncodeUtf8(StringChars(args[0]));
+  std::string path;
+  if (!vm.OsStringArgument(name, 1, args[0], &path)) return Value::RaiseMarker();
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return OsError(vm, name, path, errno);
   std::string text;
@@ -332,8 +332,8 @@ Value OpenInputFile(VM& vm, Arguments args) {
 
 Value OpenOutputFile(VM& vm, Arguments args) {
   const char* name = "open-output-file";
-  if (!IsString(args[0])) return vm.RaiseTypeError(name, 1, "a string", args[0]);
-  std::string path = EncodeUtf8(StringChars(args[0]));
+  std::string path;
+  if (!vm.OsStringArgument(name, 1, args[0], &path)) return Value::RaiseMarker();
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
   if (fd < 0) return OsError(vm, name, path, errno);
   Value port = NewPort(vm, Port::Direction::kOutput, fd, path);

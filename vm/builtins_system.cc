@@ -45,10 +45,8 @@ Value Hostname(VM& vm, Arguments args) {
 }
 
 Value Getenv(VM& vm, Arguments args) {
-  if (!IsString(args[0])) {
-    return vm.RaiseTypeError("getenv", 1, "a string", args[0]);
-  }
-  std::string name = EncodeUtf8(internal::StringChars(args[0]));
+  std::string name;
+  if (!vm.OsStringArgument("getenv", 1, args[0], &name)) return Value::RaiseMarker();
   const char* value = std::getenv(name.c_str());
   if (value == nullptr) return Value::False();
   return vm.MakeString(DecodeUtf8Lenient(value));

@@ -6,6 +6,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/stubs/logging.h"
 #include "vm/module.pb.h"
 #include "vm/opcodes.h"
 #include "vm/utf8.h"
@@ -225,6 +226,7 @@ absl::Status VerifyConstants(const eta::module::Module& m) {
 
 absl::Status VM::LoadModule(const std::string& serialized_module) {
   eta::module::Module message;
+  google::protobuf::LogSilencer quiet;  // the error below says it all
   if (!message.ParseFromString(serialized_module)) {
     return absl::InvalidArgumentError(
         "invalid compiled module: the bytes are not a module message "

@@ -232,6 +232,21 @@ Value VM::RaiseTypeError(std::string_view procedure, int position,
                                  ValueToShortString(got, true)));
 }
 
+bool VM::OsStringArgument(std::string_view procedure, int position, Value v,
+                          std::string* out) {
+  if (!IsString(v)) {
+    RaiseTypeError(procedure, position, "a string", v);
+    return false;
+  }
+  const std::u32string& chars = As<String>(v)->chars;
+  if (chars.find(U'\0') != std::u32string::npos) {
+    RaiseTypeError(procedure, position, "a string without NUL characters", v);
+    return false;
+  }
+  *out = EncodeUtf8(chars);
+  return true;
+}
+
 Value VM::RaiseRangeError(std::string_view procedure, int position,
                           std::string_view detail, Value got) {
   return RaiseError("range-error",

@@ -154,6 +154,12 @@ class VM {
   // object of the frozen base: constants every VM of the process shares
   // (R7RS: literal constants are immutable).
   bool CheckMutable(std::string_view procedure, int position, std::string_view kind, Value v);
+  // OsStringArgument reads argument `position` (`v`), a string the
+  // operating system or a peer reads as a C string (a path, URL, name): as
+  // UTF-8 in `out`, or false after raising a type-error when it is not a
+  // string or holds a NUL character, which would cut it short or, in a
+  // NUL-separated request, smuggle in more arguments.
+  bool OsStringArgument(std::string_view procedure, int position, Value v, std::string* out);
   // OrOutOfMemory passes `v` on, raising out-of-memory if it is the raise
   // marker of a failed allocation (see allocate.h).
   Value OrOutOfMemory(Value v) { return v.IsRaise() ? RaiseOutOfMemory() : v; }
