@@ -48,16 +48,36 @@ pid_t* CachedThreadId() {
   return nullptr;
 }
 
-std::vector<std::string> SplitRequest(const char* data, size_t size) {
-  std::vector<std::string> args;
-  size_t start = 0;
-  for (size_t i = 0; i < size; ++i) {
-    if (data[i] == '\0') {
-      args.emplace_back(data + start, i - start);
-      start = i + 1;
-    }
+// A request is the child's arguments, each a 4-byte length (host order: the
+// server is a fork of its requester) and its bytes: a length frames each,
+// so no byte of an argument can end it or start another.
+std::string JoinRequest(const std::vector<std::string>& args) {
+  std::string request;
+  for (const std::string& arg : args) {
+    uint32_t length = static_cast<uint32_t>(arg.size());
+    request.append(reinterpret_cast<const char*>(&length), sizeof length);
+    request += arg;
   }
-  return args;
+  return request;
+}
+
+// SplitRequest reads a request's arguments; false if it is malformed (a
+// length past its end) or an argument holds a NUL, which no C string of a
+// command line can.
+bool SplitRequest(const char* data, size_t size, std::vector<std::string>* args) {
+  size_t at = 0;
+  while (at < size) {
+    uint32_t length;
+    if (size - at < sizeof length) return false;
+    std::memcpy(&length, data + at, sizeof length);
+    at += sizeof length;
+    if (length > size - at) return false;
+    std::string arg(data + at, length);
+    if (arg.find('\0') != std::string::npos) return false;
+    args->push_back(std::move(arg));
+    at += length;
+  }
+  return !args->empty();
 }
 
 // Serve is the server's loop: each request (a child's arguments, each
@@ -85,7 +105,12 @@ std::vector<std::string> Serve(
     ssize_t n = ::recv(kServerFd, request.get(), kMaxRequest, 0);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) ::_exit(0);
-    std::vector<std::string> args = SplitRequest(request.get(), static_cast<size_t>(n));
+    std::vector<std::string> args;
+    if (!SplitRequest(request.get(), static_cast<size_t>(n), &args)) {
+      int32_t reply = -EINVAL;
+      if (::send(kServerFd, &reply, sizeof reply, MSG_NOSIGNAL) != sizeof reply) ::_exit(0);
+      continue;
+    }
     before_fork(args);
     // What glibc's fork asks of the kernel, and CLONE_PARENT.
     long pid = ::syscall(SYS_clone,
@@ -122,14 +147,15 @@ class SpawnServer {
 
   absl::StatusOr<pid_t> StartChild(const std::vector<std::string>& args) {
     std::lock_guard<std::mutex> lock(mutex_);
+    for (const std::string& arg : args) {
+      if (arg.find('\0') != std::string::npos) {
+        return absl::InvalidArgumentError("a child's argument holds a NUL character");
+      }
+    }
     if (!kServerUsable) return PosixSpawn(args, nullptr);
     if (!started_) Start();
     if (socket_ >= 0) {
-      std::string request;
-      for (const std::string& arg : args) {
-        request += arg;
-        request.push_back('\0');
-      }
+      std::string request = JoinRequest(args);
       if (request.size() <= kMaxRequest) {
         int32_t reply = 0;
         if (Exchange(request, &reply)) {

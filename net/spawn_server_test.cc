@@ -125,6 +125,17 @@ TEST(SpawnServerTest, ChildrenAreThisProcesssOwnAndKnowTheirIds) {
   }
 }
 
+// An argument is framed by its length in the server's request, and one
+// holding a NUL (which no command line can carry) is refused, so that no
+// argument can end early or smuggle in another (issue 23, item 7).
+TEST(SpawnServerTest, AnArgumentHoldingANulIsRefused) {
+  absl::StatusOr<pid_t> pid =
+      StartEtaiChild(ChildArgs({"exit", std::string("0\0--path\0/evil", 15)}));
+  ASSERT_FALSE(pid.ok());
+  EXPECT_EQ(pid.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(WEXITSTATUS(WaitStatus(Start({"exit", "3"}))), 3);  // the server still serves
+}
+
 TEST(SpawnServerTest, ExitStatusesAndSignalsReachThisProcess) {
   pid_t first = Start({"exit", "7"});
   pid_t second = Start({"exit", "0"});
