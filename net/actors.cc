@@ -1,11 +1,11 @@
 #include "net/actors.h"
 
 #include <signal.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
-#include <random>
 #include <functional>
 #include <cstdio>
 #include <cstdlib>
@@ -152,11 +152,13 @@ Value Spawn(VM& vm, Arguments args) {
   if (args.count > 1) {
     status = s->ListenPrivate(url);
   } else {
-    // ipc:///tmp/eta-PID-N.sock, skipping an N in use (another process of
-    // that pid in a different pid namespace sharing /tmp).
+    // ipc:///tmp/eta-PID-N.sock (SPEC [A1]) with N a fresh random 64-bit
+    // number each try: another local user cannot guess the next names and
+    // take them first to make spawn fail; a name in use (another process of
+    // that pid in a different pid namespace sharing /tmp) is skipped.
     for (int attempt = 0; attempt < 100; ++attempt) {
       status = s->ListenPrivate(absl::StrCat("ipc:///tmp/eta-", ::getpid(), "-",
-                                             NetState::NextEndpoint(), ".sock"));
+                                             NetState::RandomEndpointName(), ".sock"));
       if (status.ok() || status.message().find(nng_strerror(NNG_EADDRINUSE)) ==
                              absl::string_view::npos) {
         break;
@@ -651,12 +653,15 @@ NetState::~NetState() {
   }
 }
 
-uint64_t NetState::NextEndpoint() {
-  static std::atomic<uint64_t> next{[] {
-    std::random_device random;
-    return static_cast<uint64_t>(random() % 1000000);
-  }()};
-  return next.fetch_add(1, std::memory_order_relaxed);
+std::string NetState::RandomEndpointName() {
+  uint64_t bits = 0;
+  if (::getrandom(&bits, sizeof bits, 0) != static_cast<ssize_t>(sizeof bits)) {
+    // No entropy source (a very old kernel): the clock and a counter.
+    static std::atomic<uint64_t> counter{0};
+    bits = static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
+           (counter.fetch_add(1) << 48);
+  }
+  return absl::StrCat(absl::Hex(bits, absl::kZeroPad16));
 }
 
 NetState& GetNetState(VM& vm) {

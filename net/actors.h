@@ -47,10 +47,10 @@ class ThreadHost {
 // search path children inherit.
 class NetState : public vm::VMExtension {
  public:
-  // NextEndpoint numbers default endpoints, unique across the process's
-  // VMs (threads included). Numbers start at random: processes in
-  // different pid namespaces sharing /tmp can have the same pid.
-  static uint64_t NextEndpoint();
+  // RandomEndpointName is N of a default endpoint's ipc:///tmp/eta-PID-N.sock:
+  // 16 hex digits from the kernel's random source, so that no other local
+  // user can predict it.
+  static std::string RandomEndpointName();
   ~NetState() override;
   void Trace(vm::Tracer& tracer) override { tracer.Mark(mailbox); }
 
