@@ -1,7 +1,9 @@
 #include "net/actors.h"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -680,7 +682,75 @@ void SetSearchPath(VM& vm, std::vector<std::string> path) {
   GetNetState(vm).search_path = std::move(path);
 }
 
+namespace {
+
+// What the SIGTERM handler of a spawned program needs (set once, before
+// the handler is installed): its parent and the ipc path the parent
+// listens on, which a parent killed by SIGKILL leaves behind.
+pid_t parent_at_start = 0;
+constexpr unsigned kOrphanGraceSeconds = 2;
+char parent_endpoint[sizeof(sockaddr_un::sun_path)] = "";
+
+// Only async-signal-safe calls in the handlers.
+void EndNow(int) {
+  ::signal(SIGTERM, SIG_DFL);
+  ::raise(SIGTERM);
+}
+
+// OnParentGone handles the kernel's parent-death signal, SIGHUP (not
+// SIGTERM: spawn-kill's SIGTERM ends the program at once, as ever). The
+// kernel sends it when the thread of the parent that made this process
+// ends, which is not always the parent's end: then getppid() has not
+// changed, and a later one comes. Once the parent is gone, the endpoint
+// file it left is removed and the program has a moment to end by itself,
+// as one waiting on its mailbox does once its recv! returns #f (SPEC
+// [A1]); after that moment it is ended with SIGTERM.
+void OnParentGone(int) {
+  if (::getppid() == parent_at_start) return;
+  if (parent_endpoint[0] != '\0') ::unlink(parent_endpoint);
+  ::signal(SIGALRM, EndNow);
+  ::alarm(kOrphanGraceSeconds);
+}
+
+// ParentPidOf reads PID of a default endpoint ipc:///tmp/eta-PID-N.sock;
+// 0 for another URL.
+pid_t ParentPidOf(const std::string& url) {
+  constexpr std::string_view kPrefix = "ipc:///tmp/eta-";
+  if (url.compare(0, kPrefix.size(), kPrefix) != 0) return 0;
+  pid_t pid = 0;
+  for (size_t i = kPrefix.size(); i < url.size() && url[i] != '-'; ++i) {
+    if (url[i] < '0' || url[i] > '9' || pid > 100000000) return 0;
+    pid = pid * 10 + (url[i] - '0');
+  }
+  return pid;
+}
+
+// EndWithParent has the kernel signal this spawned program when its parent
+// dies, whatever it is doing (a child that computes never looks at its
+// mailbox): see OnParentGone. A parent already gone (between the spawn and
+// here) counts as one that died now.
+void EndWithParent(const std::string& url) {
+  parent_at_start = ::getppid();
+  if (url.compare(0, 6, "ipc://") == 0 && url.size() - 6 < sizeof parent_endpoint) {
+    std::memcpy(parent_endpoint, url.c_str() + 6, url.size() - 6 + 1);
+  }
+  struct sigaction action = {};
+  action.sa_handler = OnParentGone;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;
+  ::sigaction(SIGHUP, &action, nullptr);
+  ::prctl(PR_SET_PDEATHSIG, SIGHUP);
+  pid_t expected = ParentPidOf(url);
+  if (expected != 0 && parent_at_start != expected) {
+    parent_at_start = expected;  // gone already: reparented before we looked
+  }
+  if (::getppid() != parent_at_start) ::raise(SIGHUP);
+}
+
+}  // namespace
+
 absl::Status AttachMailbox(VM& vm, const std::string& url) {
+  EndWithParent(url);
   // An ipc endpoint (every spawn's but a custom one) is reached without an
   // nng socket, and so without nng's threads (net/ipc_pipe.h).
   bool piped = url.compare(0, 6, "ipc://") == 0;

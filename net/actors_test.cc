@@ -205,6 +205,49 @@ TEST_F(ActorsTest, ChildNoticesAParentKilledBySigkill) {
   EXPECT_TRUE(WaitFor([&] { return EndpointFiles(endpoints) == 0; }));
 }
 
+// A child that computes and never looks at its mailbox still ends when its
+// parent is killed (the kernel's parent-death signal), and removes the
+// endpoint file the parent left (issue 23, item 6).
+TEST_F(ActorsTest, AComputingChildEndsWhenItsParentIsKilled) {
+  // The child computes, and writes how far it got now and then.
+  WriteFile(dir_ / "busy.eta", R"(
+    (send! (current-mailbox) 'computing)
+    (let loop ((i 0))
+      (when (= 0 (modulo i 20000))
+        (let ((port (open-output-file ")" + (dir_ / "alive.txt").string() + R"(")))
+          (write i port)
+          (close-port port)))
+      (loop (+ i 1)))
+  )");
+  WriteFile(dir_ / "parent.eta", R"(
+    (define c (spawn "busy.eta"))
+    (println (nng-get-option c 'url))
+    (println (recv! c 'wait))
+    (recv! (nng-socket 'pull) 'wait)  ; waits for ever
+  )");
+  pid_t parent = Start("parent.eta");
+  ASSERT_TRUE(WaitFor([&] {
+    std::string out = Output();
+    return out.size() > 10 && out.substr(out.size() - 10) == "computing\n";
+  })) << Output();
+  std::string endpoints = Output();
+  ASSERT_EQ(EndpointFiles(endpoints), 1);
+  auto progress = [&] { return ReadFile(dir_ / "alive.txt"); };
+  ASSERT_TRUE(WaitFor([&] { return !progress().empty(); }));
+  kill(parent, SIGKILL);
+  int status;
+  waitpid(parent, &status, 0);
+  EXPECT_TRUE(WaitFor([&] { return EndpointFiles(endpoints) == 0; }));
+  // It stops within its 2 s of grace (and some slack under a sanitizer).
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        std::string before = progress();
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        return progress() == before;
+      },
+      std::chrono::seconds(8)));
+}
+
 TEST_F(ActorsTest, ParentExitTerminatesAndReapsItsChildren) {
   WriteFile(dir_ / "stubborn.eta", R"(
     (send! (current-mailbox) 'up)
