@@ -10,6 +10,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_format.h"
 #include "compiler/reader.h"
 #include "compiler/status_macros.h"
@@ -139,14 +140,25 @@ class Diagnosis {
     std::vector<Object*> group;  // kLeave: objects leaving the current path
   };
 
+  // Path describes where `step` is, innermost first; a deep one keeps its
+  // first and last steps ("car of car of ... (19990 more) of element 3").
   std::string Path(int32_t step) const {
-    std::string path;
-    for (int32_t s = step; s >= 0 && steps_[s].kind != Step::kRoot;
-         s = steps_[s].parent) {
-      if (!path.empty()) path += " of ";
-      path += DescribeStep(steps_[s]);
+    constexpr size_t kInner = 4, kOuter = 2;
+    std::vector<int32_t> chain;
+    for (int32_t s = step; s >= 0 && steps_[s].kind != Step::kRoot; s = steps_[s].parent) {
+      chain.push_back(s);
     }
-    return path;
+    std::vector<std::string> parts;
+    for (size_t i = 0; i < chain.size(); ++i) {
+      if (chain.size() > kInner + kOuter + 1 && i == kInner) {
+        size_t skipped = chain.size() - kInner - kOuter;
+        parts.push_back(absl::StrCat("... (", skipped, " more)"));
+        i += skipped - 1;
+        continue;
+      }
+      parts.push_back(DescribeStep(steps_[chain[i]]));
+    }
+    return absl::StrJoin(parts, " of ");
   }
 
   std::string At(int32_t step) const {

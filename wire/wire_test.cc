@@ -518,6 +518,21 @@ TEST_F(WireTest, DecodingSurvivesCollectionAtEveryAllocation) {
 
 // ---- Encoding errors ----
 
+// A deep path keeps its first and last steps: the message stays short
+// (issue 23, item 10).
+TEST_F(WireTest, ADeepPathIsCutShort) {
+  Value v = Promise();
+  for (int i = 0; i < 20000; ++i) v = List({v});
+  v = Vec({Int(0), Int(1), Int(2), v});
+  EXPECT_EQ(EncodeError(v), "nesting deeper than 10000 levels at car of car of car of car of "
+                            "... (9995 more) of car of element 3 of vector");
+  Value shallow = Promise();
+  for (int i = 0; i < 5000; ++i) shallow = List({shallow});
+  EXPECT_EQ(EncodeError(List({Int(1), shallow})),
+            "non-serializable value (promise) at car of car of car of car of "
+            "... (4995 more) of car of element 1");
+}
+
 TEST_F(WireTest, NonSerializableValuesNameTheirPath) {
   Value promise = Promise();
   Value in_vector = Vec({Int(0), Int(1), Int(2), Cons(promise, Int(1))});
