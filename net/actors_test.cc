@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <sstream>
 #include <string>
@@ -117,6 +118,32 @@ class ActorsTest : public ::testing::Test {
 
   std::string Output() { return ReadFile(dir_ / "out.txt"); }
 
+  // StartParentAndKillIt starts a parent that spawns `child` (in dir_),
+  // prints the child's endpoint and first message and then waits for ever;
+  // once it printed `message` (and `ready` holds) it is killed by SIGKILL.
+  // `endpoints` gets what it printed. False if it never got that far.
+  bool StartParentAndKillIt(const std::string& child, const std::string& message,
+                            std::string* endpoints,
+                            const std::function<bool()>& ready = [] { return true; }) {
+    WriteFile(dir_ / "parent.eta", "(define c (spawn \"" + child + "\"))\n" + R"(
+      (println (nng-get-option c 'url))
+      (println (recv! c 'wait))
+      (recv! (nng-socket 'pull) 'wait)  ; waits for ever
+    )");
+    pid_t parent = Start("parent.eta");
+    const std::string line = message + "\n";
+    bool got = WaitFor([&] {
+      std::string out = Output();
+      return out.size() > line.size() && out.substr(out.size() - line.size()) == line;
+    }) && WaitFor(ready);
+    *endpoints = Output();
+    EXPECT_EQ(EndpointFiles(*endpoints), 1) << *endpoints;
+    kill(parent, SIGKILL);
+    int status;
+    waitpid(parent, &status, 0);
+    return got;
+  }
+
   // RunParent runs parent.eta to its end, expects it to exit 0, and
   // returns what it printed.
   std::string RunParent() {
@@ -182,22 +209,8 @@ TEST_F(ActorsTest, ChildNoticesAParentKilledBySigkill) {
     (write m port)
     (close-port port)
   )");
-  WriteFile(dir_ / "parent.eta", R"(
-    (define c (spawn "child.eta"))
-    (println (nng-get-option c 'url))
-    (println (recv! c 'wait))
-    (recv! (nng-socket 'pull) 'wait)  ; waits for ever
-  )");
-  pid_t parent = Start("parent.eta");
-  ASSERT_TRUE(WaitFor([&] {
-    std::string out = Output();
-    return out.size() > 6 && out.substr(out.size() - 6) == "ready\n";
-  })) << Output();
-  std::string endpoints = Output();
-  ASSERT_EQ(EndpointFiles(endpoints), 1);
-  kill(parent, SIGKILL);
-  int status;
-  waitpid(parent, &status, 0);
+  std::string endpoints;
+  ASSERT_TRUE(StartParentAndKillIt("child.eta", "ready", &endpoints));
   // The child's recv! returned #f: it wrote it down and ended.
   ASSERT_TRUE(WaitFor([&] { return ReadFile(dir_ / "noticed.txt") == "#f"; }));
   EXPECT_TRUE(WaitFor([&] { return ProcessesMentioning(dir_.string() + "/child.eta") == 0; }));
@@ -219,24 +232,11 @@ TEST_F(ActorsTest, AComputingChildEndsWhenItsParentIsKilled) {
           (close-port port)))
       (loop (+ i 1)))
   )");
-  WriteFile(dir_ / "parent.eta", R"(
-    (define c (spawn "busy.eta"))
-    (println (nng-get-option c 'url))
-    (println (recv! c 'wait))
-    (recv! (nng-socket 'pull) 'wait)  ; waits for ever
-  )");
-  pid_t parent = Start("parent.eta");
-  ASSERT_TRUE(WaitFor([&] {
-    std::string out = Output();
-    return out.size() > 10 && out.substr(out.size() - 10) == "computing\n";
-  })) << Output();
-  std::string endpoints = Output();
-  ASSERT_EQ(EndpointFiles(endpoints), 1);
   auto progress = [&] { return ReadFile(dir_ / "alive.txt"); };
-  ASSERT_TRUE(WaitFor([&] { return !progress().empty(); }));
-  kill(parent, SIGKILL);
-  int status;
-  waitpid(parent, &status, 0);
+  std::string endpoints;
+  ASSERT_TRUE(StartParentAndKillIt("busy.eta", "computing", &endpoints, [&] {
+    return !progress().empty();
+  }));
   EXPECT_TRUE(WaitFor([&] { return EndpointFiles(endpoints) == 0; }));
   // It stops within its 2 s of grace (and some slack under a sanitizer).
   EXPECT_TRUE(WaitFor(
