@@ -114,6 +114,7 @@ void Heap::Collect() {
     o->marked_ = true;
     TraceObjectFields(o, tracer);
   }
+  if (weak_sweeper_) weak_sweeper_();
   Sweep();
   if (headroom_active_ && live_bytes_ + Headroom() < options_.max_bytes) {
     headroom_active_ = false;

@@ -61,6 +61,9 @@ class Heap {
 
   // SetRootTracer installs the function that marks every root outside the
   // heap's own handle list (the VM's stack, globals, registers).
+  // SetWeakSweeper installs the function a collection calls after marking
+  // and before sweeping, to drop weak references to unmarked objects.
+  void SetWeakSweeper(std::function<void()> sweeper) { weak_sweeper_ = std::move(sweeper); }
   void SetRootTracer(std::function<void(Tracer&)> tracer) {
     root_tracer_ = std::move(tracer);
   }
@@ -173,6 +176,7 @@ class Heap {
   size_t Headroom() const { return std::max<size_t>(size_t{8} << 20, options_.max_bytes / 8); }
   std::vector<Value*> handles_;
   std::function<void(Tracer&)> root_tracer_;
+  std::function<void()> weak_sweeper_;
 };
 
 // Rooted keeps one Value alive for the lifetime of the C++ scope.

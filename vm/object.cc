@@ -46,7 +46,11 @@ const TypeDescriptor kTypes[] = {
      [](Object* o) {
        return sizeof(String) + static_cast<String*>(o)->chars.capacity() * 4;
      }},
-    {"symbol", TraceNothing, DeleteAs<Symbol>, SizeOf<Symbol>},
+    {"symbol", TraceNothing, DeleteAs<Symbol>,
+     [](Object* o) {
+       // Its name counts: a peer can send many long fresh symbols.
+       return sizeof(Symbol) + static_cast<Symbol*>(o)->name.capacity();
+     }},
     {"vector",
      [](Object* o, Tracer& t) { TraceValues(static_cast<Vector*>(o)->items, t); },
      DeleteAs<Vector>,

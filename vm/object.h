@@ -48,6 +48,9 @@ class Object {
   // shared: the object belongs to a frozen base VM (VM::Freeze), which
   // the VMs made from it share read-only: no collector marks or frees it.
   bool shared() const { return shared_; }
+  // marked: reached by the collection in progress (for weak references,
+  // between marking and sweeping: Heap::SetWeakSweeper).
+  bool marked() const { return marked_; }
 
  private:
   friend class Heap;

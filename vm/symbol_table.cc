@@ -17,8 +17,8 @@ Symbol* SymbolTable::Intern(Heap& heap, std::string_view name) {
   return symbol;
 }
 
-void SymbolTable::Trace(Tracer& tracer) const {
-  for (const auto& [name, symbol] : symbols_) tracer.MarkObject(symbol);
+void SymbolTable::DropUnmarked() {
+  absl::erase_if(symbols_, [](const auto& entry) { return !entry.second->marked(); });
 }
 
 }  // namespace eta::vm

@@ -1,5 +1,8 @@
 // SymbolTable interns the symbols of one heap: two symbols with one name are
-// one object. Interned symbols live as long as the table (it is a root).
+// one object. The table holds its symbols weakly: one that nothing else
+// reaches is collected (a peer sending fresh symbols cannot grow it without
+// bound), and its name makes a new one when it is interned again, which no
+// one can tell apart since nothing held the old one.
 #ifndef ETA_VM_SYMBOL_TABLE_H_
 #define ETA_VM_SYMBOL_TABLE_H_
 
@@ -26,8 +29,11 @@ class SymbolTable {
     base_ = base;
     symbols_ = {};  // the base has the builtins' and prelude's names
   }
-  // Trace marks every interned symbol.
-  void Trace(Tracer& tracer) const;
+  // DropUnmarked forgets the symbols the collection in progress did not
+  // mark (the heap frees them next).
+  void DropUnmarked();
+  // size: the symbols of this table (not its base's).
+  size_t size() const { return symbols_.size(); }
 
  private:
   // Keys view each symbol's own name: symbols are never freed while the

@@ -23,6 +23,7 @@ VM::VM(VMOptions options) : VM(std::move(options), nullptr) {}
 VM::VM(VMOptions options, std::shared_ptr<const VM> base)
     : options_(std::move(options)), heap_(options_.heap), base_(std::move(base)) {
   heap_.SetRootTracer([this](Tracer& tracer) { TraceRoots(tracer); });
+  heap_.SetWeakSweeper([this] { symbols_.DropUnmarked(); });
   // A VM made from a base starts small: an actor's grows as it needs.
   stack_.resize(base_ != nullptr ? 64 : 1 << 10);
   frames_.reserve(base_ != nullptr ? 8 : 256);
@@ -84,7 +85,6 @@ void VM::TraceRoots(Tracer& tracer) {
     for (const Global& g : module->cells) tracer.Mark(g.value);
     for (Value v : module->constants) tracer.Mark(v);
   }
-  symbols_.Trace(tracer);
   tracer.Mark(handlers_);
   tracer.Mark(winders_);
   tracer.Mark(pending_raise_);

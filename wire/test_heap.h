@@ -16,9 +16,9 @@ struct TestHeap {
   explicit TestHeap(bool stress = false, size_t max_bytes = size_t{8} << 30)
       : heap(vm::HeapOptions{max_bytes, stress}) {
     heap.SetRootTracer([this](vm::Tracer& tracer) {
-      symbols.Trace(tracer);
       for (vm::Value v : roots) tracer.Mark(v);
     });
+    heap.SetWeakSweeper([this] { symbols.DropUnmarked(); });
   }
   // Keep roots `v` and returns it.
   vm::Value Keep(vm::Value v) {
