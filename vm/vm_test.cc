@@ -4,7 +4,6 @@
 #include "vm/vm.h"
 
 #include <algorithm>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -12,6 +11,7 @@
 
 #include "gtest/gtest.h"
 #include "tools/test_support.h"
+#include "vm/test_memory.h"
 #include "vm/object.h"
 #include "vm/printer.h"
 
@@ -21,6 +21,7 @@ namespace {
 using eta::tools::testing::NewVM;
 using eta::tools::testing::OutputCapture;
 using eta::tools::testing::RunSource;
+using eta::vm::testing::ProcStatusKb;
 
 ::testing::AssertionResult Contains(const std::string& text, const std::string& fragment) {
   if (text.find(fragment) != std::string::npos) return ::testing::AssertionSuccess();
@@ -397,16 +398,6 @@ TEST(VMTest, InternalPrimitivesCheckTheirArguments) {
             "type-error\ntype-error\ntype-error\ntype-error\ntype-error\n(returned 1)\n");
 }
 
-// PeakRssKb is the process's peak resident set (VmHWM), in KiB.
-size_t PeakRssKb() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::stoul(line.substr(6));
-  }
-  return 0;
-}
-
 // Deep recursion with large frames is a catchable stack-overflow once the
 // stack would take more than its share of the heap's limit: the stack's
 // bytes count against that limit, not only its frames (issue 23, item 5).
@@ -429,12 +420,12 @@ TEST(VMTest, DeepRecursionWithLargeFramesIsAStackOverflowWithinTheHeapLimit) {
 (display (f 1000)) (newline)
 (display (kind (lambda () (f 1000000)))) (newline)
 )eta";
-  size_t before = PeakRssKb();
+  size_t before = ProcStatusKb("VmHWM");
   ASSERT_TRUE(RunSource(*vm, program).ok()) << ValueToString(vm->uncaught_error(), false);
   EXPECT_EQ(capture.text(), "stack-overflow\n1000\nstack-overflow\n");
   // A million such frames would take about 400 MB; the stack stops within
   // the 64 MiB limit (and its last doubling held both copies).
-  EXPECT_LT(PeakRssKb() - before, size_t{160} << 10);
+  EXPECT_LT(ProcStatusKb("VmHWM") - before, size_t{160} << 10);
 }
 
 }  // namespace

@@ -3,7 +3,6 @@
 #include <cmath>
 #include <cstring>
 #include <cstdint>
-#include <fstream>
 #include <algorithm>
 #include <limits>
 #include <random>
@@ -16,12 +15,14 @@
 #include "vm/equal.h"
 #include "vm/object.h"
 #include "vm/printer.h"
+#include "vm/test_memory.h"
 #include "wire/test_heap.h"
 
 namespace eta::wire {
 namespace {
 
 using vm::Value;
+using vm::testing::ProcStatusKb;
 
 class WireTest : public ::testing::Test {
  protected:
@@ -521,16 +522,6 @@ TEST_F(WireTest, DecodingSurvivesCollectionAtEveryAllocation) {
 
 // ---- Encoding errors ----
 
-// VmRssKb is the process's resident set now (VmRSS), in KiB.
-size_t VmRssKb() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stoul(line.substr(6));
-  }
-  return 0;
-}
-
 // Symbols a peer sends are collected once nothing holds them, name and
 // all: fresh ones in every message do not grow the receiver without bound
 // (issue 23, item 4). 40 messages of 20,000 fresh symbols each would keep
@@ -538,7 +529,7 @@ size_t VmRssKb() {
 TEST_F(WireTest, FreshSymbolsFromAPeerAreCollected) {
   TestHeap receiver;
   const size_t symbols_before = receiver.symbols.size();
-  [[maybe_unused]] const size_t rss_before = VmRssKb();
+  [[maybe_unused]] const size_t rss_before = ProcStatusKb("VmRSS");
   for (int round = 0; round < 40; ++round) {
     std::string text = "(";
     for (int i = 0; i < 20000; ++i) absl::StrAppend(&text, " a-fresh-symbol-", round, "-", i);
@@ -550,7 +541,7 @@ TEST_F(WireTest, FreshSymbolsFromAPeerAreCollected) {
   EXPECT_EQ(receiver.symbols.size(), symbols_before);
   EXPECT_LT(receiver.heap.live_bytes(), size_t{1} << 20);
 #if !defined(__SANITIZE_ADDRESS__)  // (whose quarantine keeps freed memory)
-  const size_t rss_after = VmRssKb();
+  const size_t rss_after = ProcStatusKb("VmRSS");
   EXPECT_LT(rss_after > rss_before ? rss_after - rss_before : 0, size_t{40} << 10);
 #endif
   // A symbol still held survives, and is the one interned again.
